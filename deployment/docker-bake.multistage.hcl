@@ -1,0 +1,70 @@
+# docker buildx bake -f deployment/docker-bake.multistage.hcl essential
+# Run from the repository root: the build context is ".".
+
+variable "REGISTRY" {
+  default = "dockyard.local"
+}
+variable "IMAGE_PREFIX" {
+  default = "refsite"
+}
+variable "TAG" {
+  default = "latest"
+}
+# Upstream base; dockyard passes dockyard-local/python:3.11-bookworm where no registry answers.
+variable "BASE_IMAGE" {
+  default = "python:3.11-slim-bookworm"
+}
+# Path of a CA bundle for TLS-intercepting proxies, handed in as the secret "ca-certs"; empty: none.
+variable "CA_CERTS" {
+  default = ""
+}
+
+function "image" {
+  params = [name]
+  result = ["${REGISTRY}/${IMAGE_PREFIX}-${name}:${TAG}"]
+}
+
+group "default" {
+  targets = ["essential"]
+}
+
+group "essential" {
+  targets = ["web", "celery-unified"]
+}
+
+group "production" {
+  targets = ["web", "celery-unified", "flower"]
+}
+
+target "_common" {
+  context    = "."
+  dockerfile = "deployment/Dockerfile.multistage"
+  args = {
+    BASE_IMAGE = BASE_IMAGE
+  }
+  secret = CA_CERTS != "" ? ["id=ca-certs,src=${CA_CERTS}"] : []
+}
+
+target "web" {
+  inherits = ["_common"]
+  target   = "runtime-full"
+  tags     = image("web")
+}
+
+target "celery-unified" {
+  inherits = ["_common"]
+  target   = "celery-unified"
+  tags     = image("celery")
+}
+
+target "flower" {
+  inherits = ["_common"]
+  target   = "runtime-minimal"
+  tags     = image("flower")
+}
+
+target "test" {
+  inherits = ["_common"]
+  target   = "test"
+  tags     = image("test")
+}

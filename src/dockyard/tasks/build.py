@@ -1,0 +1,60 @@
+"""`invoke build.*`: the card's Build Commands (docker buildx bake TARGET)."""
+
+from __future__ import annotations
+
+import json
+
+from invoke import Collection
+
+from dockyard.build import BuildRequest, run_build
+from dockyard.build_view import LiveProgress, plain_printer, result_table
+from dockyard.console import console, progress_console
+from dockyard.project import find_project
+from dockyard.tasks._task import task
+
+HELP = {
+    "no_cache": "build without using the build cache (docker buildx bake --no-cache)",
+    "progress": "'auto' (a live status line) or 'plain' (BuildKit's full output)",
+    "json": "print the result as JSON instead of a table",
+}
+
+
+def _bake(names: list[str], no_cache: bool, progress: str, as_json: bool) -> None:
+    project = find_project()
+    request = BuildRequest(names=names, no_cache=no_cache)
+    note = lambda message: progress_console.print(f"[yellow]note:[/] {message}")  # noqa: E731
+    if progress == "plain":
+        result = run_build(project, request, on_line=plain_printer, log=note)
+    else:
+        with LiveProgress() as live:
+            result = run_build(project, request, on_line=live, log=note)
+    if as_json:
+        console.out(json.dumps(result.to_dict(), indent=2))
+    else:
+        console.print(result_table(result))
+
+
+def _target_task(target: str, doc: str):
+    def body(c, no_cache=False, progress="auto", json=False):
+        _bake([target], no_cache, progress, json)
+
+    body.__doc__ = doc
+    body.__name__ = target.replace("-", "_")
+    return task(help=HELP)(body)
+
+
+essential = _target_task("essential", "Build web + celery-unified (bake group 'essential').")
+web = _target_task("web", "Build the web image (runtime-full).")
+celery_unified = _target_task("celery-unified", "Build the celery-unified image (worker + beat).")
+flower = _target_task("flower", "Build the flower image (runtime-minimal).")
+test = _target_task("test", "Build the test image (builder + the site's test suite).")
+production = _target_task("production", "Build web, celery-unified and flower (bake group 'production').")
+
+
+@task(help={"targets": "comma-separated bake targets or groups", **HELP}, default=False)
+def targets(c, targets, no_cache=False, progress="auto", json=False):
+    """Build any bake targets or groups, e.g. --targets web,flower."""
+    _bake([t.strip() for t in targets.split(",") if t.strip()], no_cache, progress, json)
+
+
+ns = Collection("build", essential, web, celery_unified, flower, test, production, targets)

@@ -1,0 +1,3 @@
+"""dockyard's Invoke tasks; the task modules live in src/dockyard/tasks/."""
+
+from dockyard.tasks import ns  # noqa: F401  (Invoke looks for `ns`)
