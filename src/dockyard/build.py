@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dockyard import bake, base_images, engine, stages
 from dockyard.buildlog import BuildLog, Vertex, step_counts
-from dockyard.errors import BuildFailed
+from dockyard.errors import BuildFailed, ConfigError
 from dockyard.project import Project
 
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -77,6 +77,8 @@ def run_build(
 ) -> BuildResult:
     root = request.context_root or project.root
     bake_file = root / project.get("bake_file")
+    if not bake_file.is_file():
+        raise ConfigError(f"bake file not found: {bake_file}")
     engine.client()  # fail early, with one line, when the daemon is down
     env = bake_environment(project, request.variables, log)
     definition = bake.load_definition(bake_file, cwd=root, env=env)

@@ -48,7 +48,7 @@ def plain_printer(line: str, vertex: Vertex | None, log: BuildLog) -> None:
 def result_table(result: BuildResult) -> Table:
     table = Table(title=f"Built in {result.wall_seconds:.1f}s (base {result.base_image})", title_justify="left")
     table.add_column("target")
-    table.add_column("image")
+    table.add_column("image", overflow="fold")
     table.add_column("size", justify="right")
     table.add_column("ready at", justify="right")
     table.add_column("cached / steps", justify="right")

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 _HEADER = re.compile(r"^#(?P<id>\d+) \[(?P<label>[^\]]*)\](?: (?P<command>.*))?$")
-_STEP_LABEL = re.compile(r"^(?:(?P<target>\S+) )?(?P<stage>\S+) (?P<index>\d+)/(?P<count>\d+)$")
+_STEP_LABEL = re.compile(r"^(?:(?P<target>\S+) )?(?P<stage>\S+)\s+(?P<index>\d+)/(?P<count>\d+)$")
 _DONE = re.compile(r"^#(?P<id>\d+) DONE (?P<seconds>[\d.]+)s$")
 _CACHED = re.compile(r"^#(?P<id>\d+) CACHED$")
 _ERROR = re.compile(r"^#(?P<id>\d+) ERROR: (?P<message>.*)$")
@@ -106,16 +106,18 @@ class BuildLog:
 
 
 def step_counts(log: BuildLog, stages: set[str] | None = None) -> tuple[int, int]:
-    """(cached, total) Dockerfile steps, limited to `stages` when given.
+    """(cached, total) distinct Dockerfile steps, limited to `stages` when given.
 
+    When a bake builds several targets, BuildKit may report one step under several
+    vertex ids (one per target); it counts once, as cached only if it never ran.
     FROM steps are left out: they resolve an image and say nothing about the cache.
     """
-    cached = total = 0
+    cached_by_step: dict[tuple, bool] = {}
     for vertex in log.steps:
         if stages is not None and vertex.stage not in stages:
             continue
         if vertex.command.startswith("FROM "):
             continue
-        total += 1
-        cached += vertex.cached
-    return cached, total
+        key = (vertex.stage, vertex.index, vertex.count, vertex.command)
+        cached_by_step[key] = cached_by_step.get(key, True) and vertex.cached
+    return sum(cached_by_step.values()), len(cached_by_step)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from functools import lru_cache
@@ -17,11 +18,12 @@ START_HINT = "start it with: bash deployment/host/ensure-docker-engine.sh"
 @lru_cache(maxsize=1)
 def client() -> docker.DockerClient:
     """A connected client; raises EngineUnavailable when the daemon does not answer."""
+    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     try:
         c = docker.from_env(timeout=120)
         c.ping()
-    except docker.errors.DockerException as exc:
-        raise EngineUnavailable(f"Docker Engine is not reachable ({_first_line(exc)}); {START_HINT}") from None
+    except docker.errors.DockerException:
+        raise EngineUnavailable(f"Docker Engine is not reachable at {where}; {START_HINT}") from None
     return c
 
 
@@ -41,8 +43,3 @@ def image_exists(ref: str) -> bool:
     except docker.errors.ImageNotFound:
         return False
     return True
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

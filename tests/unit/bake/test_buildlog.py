@@ -1,6 +1,7 @@
 from dockyard.buildlog import BuildLog, step_counts
 
-# Captured from `docker buildx bake --progress=plain` (buildx 0.13.1, docker driver).
+# Captured from `docker buildx bake --progress=plain` (buildx 0.13.1, docker driver);
+# BuildKit pads the step index ("builder  1/11") when the count has two digits.
 PLAIN = """\
 #0 building with "default" instance using docker driver
 
@@ -14,7 +15,7 @@ PLAIN = """\
 #8 [a base 2/2] RUN echo hi > /hi
 #8 CACHED
 
-#9 [a a 1/1] RUN echo a > /a
+#9 [a builder  1/11] RUN echo a > /a
 #9 0.113 writing a
 #9 DONE 0.2s
 
@@ -42,14 +43,14 @@ def feed_all(text: str) -> BuildLog:
 def test_steps_are_dockerfile_instructions_with_target_and_stage():
     log = feed_all(PLAIN)
     labels = [(v.target, v.stage, v.index, v.count) for v in log.steps]
-    assert labels == [("a", "base", 1, 2), ("a", "base", 2, 2), ("a", "a", 1, 1), ("b", "b", 1, 2)]
+    assert labels == [("a", "base", 1, 2), ("a", "base", 2, 2), ("a", "builder", 1, 11), ("b", "b", 1, 2)]
 
 
 def test_cached_counts_skip_from_and_respect_stage_filter():
     log = feed_all(PLAIN)
     assert step_counts(log) == (1, 3)
     assert step_counts(log, {"base"}) == (1, 1)
-    assert step_counts(log, {"a"}) == (0, 1)
+    assert step_counts(log, {"builder"}) == (0, 1)
 
 
 def test_failure_keeps_step_command_and_last_output():
@@ -71,3 +72,16 @@ def test_output_is_bounded():
     for i in range(10):
         log.feed(f"#1 0.{i} line {i}")
     assert log.vertices[1].output == ["line 7", "line 8", "line 9"]
+
+
+def test_a_step_reported_for_two_targets_counts_once():
+    log = feed_all("""\
+#11 [web base 2/4] RUN apt-get install curl
+#11 [celery-unified base 2/4] RUN apt-get install curl
+#11 CACHED
+#14 [web builder  2/11] RUN python3 -m venv /opt/venv
+#14 CACHED
+#24 [celery-unified builder  2/11] RUN python3 -m venv /opt/venv
+#24 DONE 1.0s
+""")
+    assert step_counts(log) == (1, 2)
