@@ -64,14 +64,7 @@ def bootstrap_debian(tag: str = DEBIAN_IMAGE, suite: str = "bookworm", log: Call
         rootfs = Path(tmp) / "rootfs"
         log(f"debootstrap {suite} from {mirror} (about 30 s)")
         _run(["debootstrap", "--variant=minbase", "--include=ca-certificates", suite, str(rootfs), mirror])
-        for leftover in ("var/lib/apt/lists", "var/cache/apt/archives", "var/log"):
-            target = rootfs / leftover
-            if target.is_dir():
-                for child in target.iterdir():
-                    if child.is_dir() and child.name != "partial":
-                        shutil.rmtree(child)
-                    elif child.is_file():
-                        child.unlink()
+        slim_rootfs(rootfs)
         log(f"docker import -> {tag}")
         tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
         imported = subprocess.run(
@@ -81,6 +74,45 @@ def bootstrap_debian(tag: str = DEBIAN_IMAGE, suite: str = "bookworm", log: Call
         tar.wait()
         if tar.returncode != 0 or imported.returncode != 0:
             raise DockyardError(f"docker import of {tag} failed: {imported.stderr.strip() or 'tar failed'}")
+
+
+# What Debian's own container images leave out (as debian:*-slim does): docs, man pages,
+# translations. The dpkg rule keeps later `apt-get install`s from bringing them back.
+DPKG_SLIM_RULES = """\
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+"""
+SLIMMED_DIRS = ("usr/share/man", "usr/share/groff", "usr/share/info", "usr/share/lintian",
+                "usr/share/linda", "usr/share/locale", "var/lib/apt/lists", "var/cache/apt", "var/log")
+
+
+def slim_rootfs(rootfs: Path) -> None:
+    """Empty the directories slim images leave out (keeping copyright files) and install the dpkg rule."""
+    for relative in SLIMMED_DIRS:
+        directory = rootfs / relative
+        if directory.is_dir():
+            for child in directory.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+    docs = rootfs / "usr/share/doc"
+    if docs.is_dir():
+        for path in sorted(docs.rglob("*"), reverse=True):
+            if path.is_file() or path.is_symlink():
+                if path.name != "copyright":
+                    path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+    rules = rootfs / "etc/dpkg/dpkg.cfg.d/01-dockyard-slim"
+    rules.parent.mkdir(parents=True, exist_ok=True)
+    rules.write_text(DPKG_SLIM_RULES)
 
 
 def build_local_image(image: LocalImage, images_dir: Path, log: Callable[[str], None] = print) -> None:
