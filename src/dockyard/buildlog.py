@@ -18,7 +18,7 @@ _DONE = re.compile(r"^#(?P<id>\d+) DONE (?P<seconds>[\d.]+)s$")
 _CACHED = re.compile(r"^#(?P<id>\d+) CACHED$")
 _ERROR = re.compile(r"^#(?P<id>\d+) ERROR: (?P<message>.*)$")
 _OUTPUT = re.compile(r"^#(?P<id>\d+) (?:\d+\.\d+ )?(?P<text>.*)$")
-_NAMING = re.compile(r"^#\d+ naming to (?:docker\.io/)?(?P<tag>\S+)(?: done)?$")
+_NAMING = re.compile(r"^#\d+ naming to (?:docker\.io/)?(?P<tag>\S+)(?: [\d.]+s)?(?: done)?$")
 _FAILED_SOLVE = re.compile(r"^(?:ERROR: )?failed to solve: (?P<message>.*)$")
 
 

@@ -9,6 +9,7 @@ from invoke import Collection
 from dockyard.build import BuildRequest, run_build
 from dockyard.build_view import LiveProgress, plain_printer, result_table
 from dockyard.console import console, progress_console
+from dockyard.errors import DockyardError
 from dockyard.project import find_project
 from dockyard.tasks._task import task
 
@@ -16,12 +17,15 @@ HELP = {
     "no_cache": "build without using the build cache (docker buildx bake --no-cache)",
     "progress": "'auto' (a live status line) or 'plain' (BuildKit's full output)",
     "json": "print the result as JSON instead of a table",
+    "tag": "image tag (bake variable TAG; default: latest), e.g. the git SHA",
 }
 
 
-def _bake(names: list[str], no_cache: bool, progress: str, as_json: bool) -> None:
+def _bake(names: list[str], no_cache: bool, progress: str, as_json: bool, tag: str | None) -> None:
+    if progress not in ("auto", "plain"):
+        raise DockyardError(f"--progress must be 'auto' or 'plain', not '{progress}'")
     project = find_project()
-    request = BuildRequest(names=names, no_cache=no_cache)
+    request = BuildRequest(names=names, no_cache=no_cache, variables={"TAG": tag} if tag else {})
     note = lambda message: progress_console.print(f"[yellow]note:[/] {message}")  # noqa: E731
     if progress == "plain":
         result = run_build(project, request, on_line=plain_printer, log=note)
@@ -35,8 +39,8 @@ def _bake(names: list[str], no_cache: bool, progress: str, as_json: bool) -> Non
 
 
 def _target_task(target: str, doc: str):
-    def body(c, no_cache=False, progress="auto", json=False):
-        _bake([target], no_cache, progress, json)
+    def body(c, no_cache=False, progress="auto", json=False, tag=None):
+        _bake([target], no_cache, progress, json, tag)
 
     body.__doc__ = doc
     body.__name__ = target.replace("-", "_")
@@ -52,9 +56,9 @@ production = _target_task("production", "Build web, celery-unified and flower (b
 
 
 @task(help={"targets": "comma-separated bake targets or groups", **HELP}, default=False)
-def targets(c, targets, no_cache=False, progress="auto", json=False):
+def targets(c, targets, no_cache=False, progress="auto", json=False, tag=None):
     """Build any bake targets or groups, e.g. --targets web,flower."""
-    _bake([t.strip() for t in targets.split(",") if t.strip()], no_cache, progress, json)
+    _bake([t.strip() for t in targets.split(",") if t.strip()], no_cache, progress, json, tag)
 
 
 ns = Collection("build", essential, web, celery_unified, flower, test, production, targets)

@@ -66,6 +66,11 @@ def test_named_tags_are_recorded_without_registry_prefix():
     assert feed_all(PLAIN).named_tags == ["t/a:1"]
 
 
+def test_named_tags_with_a_duration_are_recorded():
+    log = feed_all("#81 [celery-unified] exporting to image\n#81 naming to r.local/x-celery:latest 0.0s done")
+    assert log.named_tags == ["r.local/x-celery:latest"]
+
+
 def test_output_is_bounded():
     log = BuildLog(output_lines_kept=3)
     log.feed("#1 [x 1/1] RUN y")
