@@ -2,8 +2,10 @@
 
 from invoke import Collection
 
-from dockyard.tasks import base, build
+from dockyard.tasks import base, build, deploy, prune, rollback
 
 ns = Collection()
-for module in (base, build):
+for module in (base, build, rollback):
     ns.add_collection(module.ns)
+ns.add_task(deploy.deploy)
+ns.add_task(prune.prune)

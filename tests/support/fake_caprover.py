@@ -1,0 +1,197 @@
+"""A local HTTP server answering the part of CapRover's API dockyard (and `caprover deploy`) uses.
+
+Modelled on caprover/caprover:
+* src/routes/user/UserRouter.ts: `POST /apps/appData/:appName/` goes through
+  `Injector.injectUserForBuildTrigger()` (app token in `x-captain-app-token`),
+  then `injectUser()` (session JWT in `x-captain-auth`); no user -> 1102.
+* src/injection/Injector.ts + tests/BuildTriggerInjection.test.ts: a mismatched
+  app token is answered `{"status": 1102, "description": "The request is not
+  authorized."}`; older releases fell through to `injectUser` and answered
+  1106 "Auth token corrupted" (`auth_failure="legacy"`). A request without a
+  token reaches `decodeAuthToken('')` -> 1106.
+* src/routes/user/apps/appdata/AppDataRouter.ts: neither tar nor
+  captainDefinitionContent -> 1108; `?detached=1` -> 101 "Deploy is started",
+  otherwise 100 "Deploy is done" once deployed.
+* src/api/BaseApi.ts: every answer is HTTP 200 + `{"status", "description", "data"}`;
+  express's `sendStatus(500)` (ApiStatusCodes.createCatcher) is the plain-text
+  "Internal Server Error".
+
+It also accepts proxy-form requests (`POST http://captain.127.0.0.1/api/...`):
+the `caprover` CLI always talks to port 80/443 of `captain.<host>`, so the
+parity test reaches this server by setting HTTP_PROXY. Listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+APP_DATA = re.compile(r"^/api/v2/user/apps/appData/(?P<app>[^/?]+)/?$")
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+
+    @property
+    def json(self) -> object:
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+
+
+@dataclass
+class Deployed:
+    app: str
+    image: str
+    git_hash: str
+    detached: bool
+
+
+@dataclass
+class FakeCapRover:
+    apps: dict[str, str]  # app name -> app token (app token enabled)
+    auth_failure: str = "current"  # "current" (1102) or "legacy" (1106)
+    delay: float = 0.0  # seconds to wait before answering
+    http_status: int | None = None  # answer every request with this bare HTTP status
+    status: tuple[int, str] | None = (
+        None  # answer every authorized deploy with this CapRover status
+    )
+    redirect_to: str | None = None  # answer every request with a 302 to this URL
+    requests: list[Recorded] = field(default_factory=list)
+    deployed: list[Deployed] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-caprover",
+            daemon=True,
+        )
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FakeCapRover:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeCapRover:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------ behaviour
+    def answer(self, req: Recorded) -> tuple[int, str, bytes]:
+        """(HTTP status, content type, body) for one request."""
+        if self.delay:
+            self._stop.wait(self.delay)
+        if self.http_status is not None:
+            return self.http_status, "text/plain; charset=utf-8", _reason(self.http_status).encode()
+        match = APP_DATA.match(req.path)
+        if not match:
+            return 404, "text/html; charset=utf-8", f"Cannot {req.method} {req.path}".encode()
+        namespace = req.headers.get("x-namespace")
+        if namespace and namespace != "captain":
+            return _api(1000, "Namespace unknown")
+        app = urllib.parse.unquote(match.group("app"))
+        token = req.headers.get("x-captain-app-token", "")
+        if req.method != "POST" or req.headers.get("x-captain-auth") or not token:
+            # app tokens are only looked at for POST; everything else needs a session JWT
+            return _api(1106, "Auth token corrupted")
+        if self.apps.get(app) != token:  # unknown app or wrong token: the token cannot be verified
+            if self.auth_failure == "legacy":
+                return _api(1106, "Auth token corrupted")
+            return _api(1102, "The request is not authorized.")
+        body = req.json if isinstance(req.json, dict) else {}
+        definition = str(body.get("captainDefinitionContent") or "")
+        if not definition:
+            return _api(1108, "Either tarballfile or captainDefinitionContent should be present.")
+        if self.status is not None:
+            return _api(*self.status)
+        try:
+            image = json.loads(definition).get("imageName", "")
+        except (json.JSONDecodeError, AttributeError):
+            image = ""
+        detached = bool(req.query.get("detached", [""])[0])
+        self.deployed.append(Deployed(app, image, str(body.get("gitHash") or ""), detached))
+        if detached:
+            return _api(101, "Deploy is started")
+        return _api(100, "Deploy is done")
+
+
+def _api(status: int, description: str) -> tuple[int, str, bytes]:
+    body = json.dumps({"status": status, "description": description, "data": {}}).encode("utf-8")
+    return 200, "application/json; charset=utf-8", body
+
+
+def _reason(code: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return "Error"
+
+
+def _handler_for(fake: FakeCapRover) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _serve(self) -> None:
+            target = urllib.parse.urlsplit(self.path)  # origin-form or proxy (absolute) form
+            length = int(self.headers.get("content-length") or 0)
+            body = self.rfile.read(length) if length else b""
+            req = Recorded(
+                method=self.command,
+                path=target.path,
+                query=urllib.parse.parse_qs(target.query),
+                headers={k.lower(): v for k, v in self.headers.items()},
+                body=body,
+            )
+            fake.requests.append(req)
+            status, content_type, payload = fake.answer(req)
+            if fake.redirect_to:
+                status, content_type, payload = 302, "text/plain; charset=utf-8", b"Found"
+            try:
+                self.send_response(status)
+                if fake.redirect_to:
+                    self.send_header("Location", fake.redirect_to)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (timeout tests)
+            self.close_connection = True
+
+        do_GET = do_POST = do_PATCH = _serve
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass
+
+    return Handler
