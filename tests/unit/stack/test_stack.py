@@ -1,0 +1,86 @@
+"""Pure logic of the compose stack and the compose test: argv, service descriptions, health JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from dockyard import stack as stacks
+from dockyard.testing import compose
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_argv_names_project_and_file():
+    stack = stacks.Stack(
+        "dockyard-test-1a2b", Path("/p/deployment/docker-compose.test.yml"), {"WEB_IMAGE": "w"}
+    )
+    assert stack.argv("up", "--detach") == [
+        "docker",
+        "compose",
+        "-p",
+        "dockyard-test-1a2b",
+        "-f",
+        "/p/deployment/docker-compose.test.yml",
+        "up",
+        "--detach",
+    ]
+    assert stack.env()["WEB_IMAGE"] == "w"
+    assert stack.down_hint() == (
+        "docker compose -p dockyard-test-1a2b -f /p/deployment/docker-compose.test.yml "
+        "down -v --remove-orphans"
+    )
+
+
+def test_service_descriptions_name_the_role():
+    broker = stacks.ServiceState(
+        "redis", "broker", "x-redis-1", "exited", None, 0, 0, "dockyard-local/redis:7"
+    )
+    assert not broker.ok
+    assert broker.describe() == "the broker (service redis) is exited (code 0)"
+    web = stacks.ServiceState("web", "web server", "x-web-1", "running", "unhealthy", None, 0, "w")
+    assert web.describe() == "the web server (service web) is unhealthy"
+    missing = stacks.ServiceState("postgres", "database", "-", "missing", None, None, 0, "")
+    assert missing.describe() == "the database (service postgres) has no container"
+    assert stacks.ServiceState("w", "worker", "c", "running", "healthy", None, 0, "i").ok
+
+
+def test_failing_checks_of_the_sites_health_json():
+    body = '{"status": "fail", "checks": {"database": "ok", "broker": "fail: ConnectionError: refused"}}'
+    assert compose._failing_checks(body) == "broker fail: ConnectionError: refused"
+    assert compose._failing_checks("<html>oops</html>") == ""
+
+
+def test_error_line_prefers_the_last_exception():
+    output = "Traceback (most recent call last):\n  File x\nkombu.exceptions.OperationalError: Error 111 connecting\n"
+    assert compose._error_line(output) == "kombu.exceptions.OperationalError: Error 111 connecting"
+    assert compose._error_line("just text\nlast line\n") == "last line"
+    assert compose._error_line("") == "no output"
+
+
+def test_compose_file_contract():
+    data = yaml.safe_load((ROOT / "deployment" / "docker-compose.test.yml").read_text())
+    services = data["services"]
+    assert set(services) == {"web", "celery-unified", "postgres", "redis"}
+    assert services["postgres"]["image"] == "${POSTGRES_IMAGE:-postgres:15}"
+    assert services["redis"]["image"] == "${REDIS_IMAGE:-redis:7}"
+    assert services["web"]["image"] == "${WEB_IMAGE:-dockyard.local/refsite-web:latest}"
+    assert (
+        services["celery-unified"]["image"]
+        == "${CELERY_IMAGE:-dockyard.local/refsite-celery:latest}"
+    )
+    # health-based ordering: web waits for its dependencies, celery for web (which migrates)
+    assert services["web"]["depends_on"] == {
+        "postgres": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
+    assert services["celery-unified"]["depends_on"]["web"] == {"condition": "service_healthy"}
+    assert services["celery-unified"]["environment"]["DJANGO_MIGRATE"] == "0"
+    assert services["web"]["environment"]["DJANGO_MIGRATE"] == "1"
+    for name in ("postgres", "redis"):
+        assert "healthcheck" in services[name]
+        assert "ports" not in services[name]
+    # the only published port is web's, on loopback
+    assert all(port.startswith("127.0.0.1:") for port in services["web"]["ports"])
+    assert "ports" not in services["celery-unified"]
