@@ -2,10 +2,11 @@
 
 from invoke import Collection
 
-from dockyard.tasks import base, build, deploy, prune, rollback, test, troubleshoot
+from dockyard.tasks import base, build, deploy, lint, prune, rollback, test, troubleshoot
 
 ns = Collection()
 for module in (base, build, test, troubleshoot, rollback):
     ns.add_collection(module.ns)
 ns.add_task(deploy.deploy)
 ns.add_task(prune.prune)
+ns.add_task(lint.lint)

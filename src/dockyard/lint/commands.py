@@ -1,0 +1,158 @@
+"""What a container command is: an HTTP server, a worker, a health probe, a celery invocation."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from dockyard.lint.dockerfile_parser import Instruction
+from dockyard.lint.shell import SimpleCommand, instruction_commands, split_commands
+
+WEB_PROGRAMS = {
+    "gunicorn",
+    "uvicorn",
+    "daphne",
+    "hypercorn",
+    "waitress-serve",
+    "nginx",
+    "httpd",
+    "apache2",
+    "caddy",
+    "flower",
+    "uwsgi",
+}
+WORKER_PROGRAMS = {"rq", "rqworker", "dramatiq", "huey_consumer", "huey_consumer.py", "arq"}
+CELERY_WORKER_SUBCOMMANDS = {"worker", "beat", "multi"}
+HTTP_PROBES = {"curl", "wget", "http", "httpie"}
+
+
+def commands_of(value: str | list[str] | Instruction | None) -> list[SimpleCommand]:
+    """Simple commands of an instruction, a compose `command:` string or list."""
+    if value is None:
+        return []
+    if isinstance(value, Instruction):
+        return instruction_commands(value)
+    if isinstance(value, list):
+        words = [str(v) for v in value]
+        if (
+            len(words) >= 3
+            and posixpath.basename(words[0]) in {"sh", "bash"}
+            and words[1].startswith("-")
+            and "c" in words[1]
+        ):
+            return split_commands(words[2])
+        return [SimpleCommand(words=words)]
+    return split_commands(value)
+
+
+def celery_args(command: SimpleCommand) -> list[str] | None:
+    """The arguments after `celery` (or `python -m celery`), None when this is not celery."""
+    words = command.words
+    for i, word in enumerate(words):
+        if posixpath.basename(word) == "celery":
+            if i == 0 or (i >= 2 and words[i - 1] == "-m"):
+                return words[i + 1 :]
+    return None
+
+
+def celery_subcommand(args: list[str]) -> str | None:
+    """`celery --app x worker -B` -> "worker" (skips global options and their values)."""
+    takes_value = {
+        "-A",
+        "--app",
+        "-b",
+        "--broker",
+        "--result-backend",
+        "--loader",
+        "--config",
+        "--workdir",
+        "--skip-checks",
+    }
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word in takes_value:
+            i += 2
+            continue
+        if word.startswith("-"):
+            i += 1
+            continue
+        return word
+    return None
+
+
+def classify(commands: list[SimpleCommand]) -> str:
+    """ "web" (serves HTTP), "worker" (no HTTP), or "unknown"."""
+    kind = "unknown"
+    for command in commands:
+        program = command.program
+        args = celery_args(command)
+        if args is not None:
+            sub = celery_subcommand(args)
+            if sub == "flower":
+                return "web"
+            if sub in CELERY_WORKER_SUBCOMMANDS:
+                kind = "worker"
+            continue
+        if program in WEB_PROGRAMS:
+            return "web"
+        if program.startswith("python") and "-m" in command.words:
+            module = (
+                command.words[command.words.index("-m") + 1]
+                if command.words.index("-m") + 1 < len(command.words)
+                else ""
+            )
+            if module in WEB_PROGRAMS or module == "http.server":
+                return "web"
+            if module in WORKER_PROGRAMS:
+                kind = "worker"
+        if "manage.py" in [posixpath.basename(w) for w in command.words]:
+            if "runserver" in command.words:
+                return "web"
+            if {"rqworker", "qcluster", "celery", "process_tasks"} & set(command.words):
+                kind = "worker"
+        if program in WORKER_PROGRAMS:
+            kind = "worker"
+    return kind
+
+
+def is_http_probe(healthcheck: Instruction | dict | None) -> bool:
+    """Whether a HEALTHCHECK (instruction or compose mapping) probes over HTTP."""
+    if healthcheck is None:
+        return False
+    if isinstance(healthcheck, dict):
+        test = healthcheck.get("test")
+        if isinstance(test, list):
+            words = [str(w) for w in test]
+            if words and words[0] in ("CMD", "CMD-SHELL"):
+                words = words[1:]
+            text = " ".join(words)
+        else:
+            text = str(test or "")
+        commands = split_commands(text)
+    else:
+        commands = instruction_commands(healthcheck)
+        text = " ".join(healthcheck.value)
+    if any(c.program in HTTP_PROBES for c in commands):
+        return True
+    return "http://" in text or "https://" in text
+
+
+@dataclass(frozen=True)
+class CeleryWorker:
+    beat: bool
+    pool: str | None
+
+
+def celery_worker(command: SimpleCommand) -> CeleryWorker | None:
+    args = celery_args(command)
+    if args is None or celery_subcommand(args) != "worker":
+        return None
+    beat = any(a in ("-B", "--beat") or _short_cluster_has_beat(a) for a in args)
+    pool = SimpleCommand(words=["celery", *args]).option("-P", "--pool")
+    return CeleryWorker(beat=beat, pool=pool.lower() if pool else None)
+
+
+def _short_cluster_has_beat(word: str) -> bool:
+    # click lets boolean short flags combine: -BE is --beat --task-events
+    return len(word) > 2 and word[0] == "-" and word[1] != "-" and "B" in word and set(word[1:]) <= {"B", "E", "D"}

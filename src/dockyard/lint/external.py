@@ -1,0 +1,47 @@
+"""Start the external tools (`docker buildx bake --print`, hadolint) before anything else, so they
+run while Python imports and evaluates the rules."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dockyard.errors import ConfigError
+from dockyard.lint import hadolint
+from dockyard.lint.bake_file import PendingBake, start_bake
+from dockyard.lint.discover import DeploymentFiles, discover
+
+
+@dataclass
+class StartedTools:
+    files: DeploymentFiles
+    bakes: list[PendingBake]
+    hadolint: list[tuple[Path, subprocess.Popen]] | None  # None: not run (disabled / not installed)
+    hadolint_wanted: bool
+    hadolint_ignore: list[str]
+    started_at: float
+
+
+def start_tools(
+    directory: Path,
+    root: Path,
+    options: dict[str, Any],
+    *,
+    run_hadolint: bool = True,
+    preferred: dict[str, str] | None = None,
+) -> StartedTools:
+    started_at = time.perf_counter()
+    files = discover(directory, preferred)
+    if files.empty:
+        raise ConfigError(f"no Dockerfile, bake file (*.hcl) or compose file in {directory}")
+    parser = str(options.get("bake_parser", "auto"))
+    bakes = [start_bake(path, parser=parser, cwd=root) for path in files.bake_files]
+    wanted = run_hadolint and bool(options.get("hadolint", True))
+    disabled = [str(d).upper() for d in options.get("disable", [])]
+    ignore = [str(c) for c in options.get("hadolint_ignore", [])]
+    ignore += sorted(d for d in disabled if d.startswith(("DL", "SC")))
+    processes = hadolint.start([p.resolve() for p in files.dockerfiles], ignore) if wanted else None
+    return StartedTools(files, bakes, processes, wanted, ignore, started_at)

