@@ -1,0 +1,35 @@
+"""A throwaway git repository holding the project's image sources, for end-to-end runs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dockyard.project import Project
+
+SOURCES = ["app", "deployment", "pyproject.toml", ".dockerignore", ".gitignore"]
+
+
+def git(repo: Path, *args: str) -> str:
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+@pytest.fixture
+def repo(project: Project, tmp_path: Path) -> Path:
+    """What a clone would hold of app/ and deployment/ (tracked, plus not yet added but not
+    ignored files of this checkout), as a fresh repository with everything added to the index."""
+    dest = tmp_path / "repo"
+    dest.mkdir()
+    listed = git(project.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *SOURCES)
+    for rel in filter(None, listed.split("\0")):
+        src = project.root / rel
+        if src.is_file():
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / rel)
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    return dest
