@@ -1,7 +1,6 @@
 """URL routes of the reference site."""
-from django.urls import path
-
 from core import views
+from django.urls import path
 
 urlpatterns = [
     path("", views.home, name="home"),

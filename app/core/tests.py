@@ -3,17 +3,15 @@ import socket
 import threading
 from contextlib import contextmanager
 
+from celery.exceptions import WorkerShutdown
+from config import env
+from config.beat import BeatWatchdog
+from config.celery import app as celery_app
 from django.conf import settings
 from django.db.backends.postgresql.base import DatabaseWrapper as PostgresWrapper
 from django.db.utils import ConnectionHandler
 from django.test import SimpleTestCase, TestCase, override_settings
 from django.urls import reverse
-
-from celery.exceptions import WorkerShutdown
-
-from config import env
-from config.beat import BeatWatchdog
-from config.celery import app as celery_app
 
 from . import health
 from .models import Heartbeat

@@ -55,10 +55,12 @@ def debian_mirror(sources: Path = APT_SOURCES, legacy: Path = APT_SOURCES_LEGACY
     raise DockyardError(f"cannot find the Debian mirror in {sources} or {legacy}")
 
 
-def bootstrap_debian(tag: str = DEBIAN_IMAGE, suite: str = "bookworm", log: Callable[[str], None] = print) -> None:
+def bootstrap_debian(
+    tag: str = DEBIAN_IMAGE, suite: str = "bookworm", log: Callable[[str], None] = print
+) -> None:
     """debootstrap a minbase Debian and import it as `tag`."""
     if shutil.which("debootstrap") is None:
-        raise DockyardError("debootstrap is not installed: apt-get install debootstrap (or run deployment/host/setup.sh)")
+        raise DockyardError("debootstrap is not installed: apt-get install debootstrap (or deployment/host/setup.sh)")
     mirror = debian_mirror()
     with tempfile.TemporaryDirectory(prefix="dockyard-rootfs-") as tmp:
         rootfs = Path(tmp) / "rootfs"
