@@ -46,7 +46,17 @@ fi
 if ! engine_answers; then
   log_file=${DOCKYARD_DOCKERD_LOG:-/var/log/dockyard-dockerd.log}
   log "starting dockerd (log: $log_file)"
-  nohup dockerd --host unix:///var/run/docker.sock >"$log_file" 2>&1 &
+  # Supervised: the engine comes back by itself if it dies (BuildKit in Engine 26.1
+  # can panic when concurrent builds share steps); a clean stop ends the loop.
+  nohup sh -c '
+    restarts=0
+    while [ "$restarts" -lt 5 ]; do
+      dockerd --host unix:///var/run/docker.sock && break
+      restarts=$((restarts + 1))
+      echo "dockyard: dockerd exited abnormally; restart $restarts of 5" >&2
+      rm -f /var/run/docker.pid
+      sleep 1
+    done' >>"$log_file" 2>&1 &
   for _ in $(seq 1 60); do
     engine_answers && break
     sleep 1

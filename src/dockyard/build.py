@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from dockyard import bake, base_images, engine, stages
+from dockyard.build_lock import exclusive_build
 from dockyard.buildlog import BuildLog, Vertex, step_counts
 from dockyard.errors import BuildFailed, ConfigError
 from dockyard.project import Project
@@ -93,8 +94,8 @@ def run_build(
 
     build_log = BuildLog()
     tag_times: dict[str, float] = {}
-    start = time.monotonic()
-    with open(log_path, "w", encoding="utf-8") as sink:
+    with exclusive_build(log), open(log_path, "w", encoding="utf-8") as sink:
+        start = time.monotonic()
         proc = subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, bufsize=1)
         try:
