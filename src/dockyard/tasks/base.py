@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from invoke import Collection
 
-from dockyard import base_images
-from dockyard.console import console
-from dockyard.project import find_project
 from dockyard.tasks._task import task
+
+# library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
 
 
 @task(default=True, help={"force": "rebuild every local image even when it exists"})
 def bootstrap(c, force=False):
     """Make the dockyard-local/* base, postgres and redis images from Debian packages."""
+    from dockyard import base_images
+    from dockyard.console import console
+    from dockyard.project import find_project
+
     project = find_project()
     made = base_images.ensure_local_images(
         project.root / "deployment" / "local-images", force=force, log=lambda m: console.print(f"[dim]base:[/] {m}")

@@ -6,12 +6,10 @@ import json
 
 from invoke import Collection
 
-from dockyard.build import BuildRequest, run_build
-from dockyard.build_view import LiveProgress, plain_printer, result_table
-from dockyard.console import console, progress_console
 from dockyard.errors import DockyardError
-from dockyard.project import find_project
 from dockyard.tasks._task import task
+
+# library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
 
 HELP = {
     "no_cache": "build without using the build cache (docker buildx bake --no-cache)",
@@ -24,6 +22,11 @@ HELP = {
 def _bake(names: list[str], no_cache: bool, progress: str, as_json: bool, tag: str | None) -> None:
     if progress not in ("auto", "plain"):
         raise DockyardError(f"--progress must be 'auto' or 'plain', not '{progress}'")
+    from dockyard.build import BuildRequest, run_build
+    from dockyard.build_view import LiveProgress, plain_printer, result_table
+    from dockyard.console import console, progress_console
+    from dockyard.project import find_project
+
     project = find_project()
     request = BuildRequest(names=names, no_cache=no_cache, variables={"TAG": tag} if tag else {})
     note = lambda message: progress_console.print(f"[yellow]note:[/] {message}")  # noqa: E731

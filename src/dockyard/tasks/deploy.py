@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from dockyard import caprover, history
-from dockyard import deploy as deploying
-from dockyard.console import console, progress_console
-from dockyard.project import find_project
 from dockyard.tasks._task import task
+
+# library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
 
 
 @task(
@@ -29,6 +27,11 @@ def deploy(c, service, tag=None, image=None, wait=False, dry_run=False, json_=Fa
     CAPROVER_APP_TOKEN_FILE / [tool.dockyard.caprover] token_file. URL: CAPROVER_URL or
     [tool.dockyard.caprover] url. Every attempt is recorded in .dockyard/deploy-history.jsonl.
     """
+    from dockyard import caprover, history
+    from dockyard import deploy as deploying
+    from dockyard.console import console, progress_console
+    from dockyard.project import find_project
+
     settings = caprover.load_settings(find_project())
     job = deploying.prepare(settings, service, tag=tag, image=image)
     with progress_console.status(f"checking {job.image}"):
@@ -71,6 +74,9 @@ def deploy(c, service, tag=None, image=None, wait=False, dry_run=False, json_=Fa
 
 
 def _warn_plain_http(url: str) -> None:
+    from dockyard import caprover
+    from dockyard.console import progress_console
+
     if url.startswith("http://") and not caprover.is_loopback(url):
         progress_console.print(
             "[yellow]warning:[/] CAPROVER_URL is plain http: the app token crosses the "

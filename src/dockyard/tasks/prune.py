@@ -4,21 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from typing import TYPE_CHECKING
 
-import docker.errors
-from rich.markup import escape
-from rich.table import Table
-
-from dockyard import caprover, engine, history
-from dockyard import prune as pruning
-from dockyard.console import console, progress_console
 from dockyard.errors import ConfigError, DockyardError
-from dockyard.project import find_project
-from dockyard.tasks._confirm import confirm
 from dockyard.tasks._task import task
-from dockyard.units import human_bytes
 
-DEFAULTS = {"keep_tags": list(pruning.DEFAULT_KEEP_TAGS)}
+if TYPE_CHECKING:
+    from dockyard import prune as pruning
+
+# library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
 
 
 @task(
@@ -48,6 +42,15 @@ def prune(
     json_=False,
 ):
     """Remove build cache (docker buildx prune; --images: old service images too); report space."""
+    import docker.errors
+    from rich.markup import escape
+
+    from dockyard import caprover, engine, history
+    from dockyard import prune as pruning
+    from dockyard.console import console, progress_console
+    from dockyard.project import find_project
+    from dockyard.tasks._confirm import confirm
+
     project = find_project()
     filters = pruning.parse_filters(list(filter or []))
     argv = pruning.prune_argv(builder, all_, keep_storage, filters)
@@ -67,7 +70,8 @@ def prune(
         for note in recorded.warnings():
             progress_console.print(f"[yellow]warning:[/] {escape(note)}")
         protected = {} if include_deployed else pruning.protected_images(recorded.entries)
-        keep_tags = tuple(project.section("prune", DEFAULTS)["keep_tags"])
+        defaults = {"keep_tags": list(pruning.DEFAULT_KEEP_TAGS)}
+        keep_tags = tuple(project.section("prune", defaults)["keep_tags"])
         until = filters.get("until") or filters.get("unused-for")
         selection = pruning.select_images(
             image_list,
@@ -120,6 +124,9 @@ def prune(
 
 
 def _show_plan(report: pruning.Report, selection: pruning.ImageSelection, images: bool) -> None:
+    from dockyard.console import console
+    from dockyard.units import human_bytes
+
     cache, layers = report.cache_before, report.images_before
     console.print(
         f"build cache now: {human_bytes(cache.total)} in {cache.records} records, "
@@ -140,6 +147,11 @@ def _show_plan(report: pruning.Report, selection: pruning.ImageSelection, images
 
 
 def _show_report(report: pruning.Report) -> None:
+    from rich.table import Table
+
+    from dockyard.console import console
+    from dockyard.units import human_bytes
+
     table = Table(title="disk space")
     for column in ("", "before", "after", "freed"):
         table.add_column(column, justify="right" if column else "left")

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from invoke import Collection
-from rich.markup import escape
-from rich.table import Table
 
-from dockyard import caprover, history, rollback
-from dockyard import deploy as deploying
-from dockyard.build_view import LiveProgress
-from dockyard.console import console, progress_console
 from dockyard.errors import DockyardError
-from dockyard.project import find_project
-from dockyard.tasks._confirm import confirm
 from dockyard.tasks._task import task
+
+if TYPE_CHECKING:
+    from dockyard import deploy as deploying
+    from dockyard import rollback
+
+# library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
 
 
 def _load():
+    from rich.markup import escape
+
+    from dockyard import caprover, history
+    from dockyard.console import progress_console
+    from dockyard.project import find_project
+
     project = find_project()
     settings = caprover.load_settings(project)
     recorded = history.read(settings.history_path)
@@ -42,6 +47,11 @@ def _load():
 )
 def quick(c, service=None, to=None, yes=False, dry_run=False, wait=False, json_=False):
     """Redeploy the previous successful image of each service (or --to SHA) through CapRover."""
+    from dockyard import caprover, rollback
+    from dockyard import deploy as deploying
+    from dockyard.console import console, progress_console
+    from dockyard.tasks._confirm import confirm
+
     _, settings, recorded = _load()
     plan = rollback.plan_quick(
         recorded.entries, services=service or None, to=to, source=str(settings.history_path)
@@ -95,6 +105,13 @@ def quick(c, service=None, to=None, yes=False, dry_run=False, wait=False, json_=
 )
 def full(c, ref, target=None, push=False, yes=False, dry_run=False, wait=False):
     """The card's full rollback: rebuild REF with its own bake file, redeploy; list manual steps."""
+    from rich.markup import escape
+
+    from dockyard import caprover, rollback
+    from dockyard.build_view import LiveProgress
+    from dockyard.console import console, progress_console
+    from dockyard.tasks._confirm import confirm
+
     project, settings, recorded = _load()
     targets = list(dict.fromkeys(target or settings.apps))
     for name in targets:
@@ -152,6 +169,12 @@ def full(c, ref, target=None, push=False, yes=False, dry_run=False, wait=False):
 )
 def show_history(c, service=None, limit=20, json_=False):
     """Show the deploy history: what was deployed where, when, and how it went."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from dockyard import history, rollback
+    from dockyard.console import console
+
     _, settings, recorded = _load()
     entries = [e for e in recorded.entries if service in (None, e.service)][-int(limit) :]
     if json_:
@@ -178,6 +201,12 @@ def show_history(c, service=None, limit=20, json_=False):
 
 
 def _show_plan(plan: rollback.Plan, prepared: list[deploying.Prepared], url: str) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from dockyard import caprover, rollback
+    from dockyard.console import console
+
     table = Table(title=f"rollback plan ({caprover.safe_url(url)})")
     for column in ("service", "app", "now", "back to", "deployed at", "image"):
         table.add_column(column)
@@ -199,6 +228,8 @@ def _show_plan(plan: rollback.Plan, prepared: list[deploying.Prepared], url: str
 
 def _show_checklist(items: list[rollback.Item]) -> None:
     """A numbered list, commands on their own unwrapped lines so they can be copied."""
+    from dockyard.console import console
+
     console.print("full rollback checklist ([dockyard] runs it, [you] do it):", markup=False)
     for number, item in enumerate(items, start=1):
         console.print(

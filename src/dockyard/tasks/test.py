@@ -7,30 +7,29 @@ import os
 
 from invoke import Collection
 
-from dockyard import bake, base_images, stack
-from dockyard.console import console, progress_console
 from dockyard.errors import CheckFailed
-from dockyard.project import find_project
 from dockyard.tasks._task import task
-from dockyard.testing import view
-from dockyard.testing.celery import run_celery_test
-from dockyard.testing.compose import run_compose_test
-from dockyard.testing.health import health_rows
-from dockyard.testing.security import check_uid
-from dockyard.testing.web import run_web_test
+
+# library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
 
 JSON_HELP = "print the result as JSON instead of tables"
 
 
 def _step(name: str) -> None:
+    from dockyard.console import progress_console
+
     progress_console.print(f"[cyan]→[/] {name}")
 
 
 def _note(message: str) -> None:
+    from dockyard.console import progress_console
+
     progress_console.print(f"[yellow]note:[/] {message}")
 
 
 def _emit(as_json: bool, data: dict | list, renderable) -> None:
+    from dockyard.console import console
+
     if as_json:
         console.out(jsonlib.dumps(data, indent=2, default=str))
     else:
@@ -51,6 +50,11 @@ def _emit(as_json: bool, data: dict | list, renderable) -> None:
 def compose(c, web_image=None, celery_image=None, timeout=None, keep=False, beat=True, json=False):
     """Bring up deployment/docker-compose.test.yml, wait for healthy, GET /health/, run core.tasks.add
     through the broker, see beat's heartbeat, then take the stack down. Exits non-zero on any failure."""
+    from dockyard.console import progress_console
+    from dockyard.project import find_project
+    from dockyard.testing import view
+    from dockyard.testing.compose import run_compose_test
+
     project = find_project()
     report = run_compose_test(
         project,
@@ -79,6 +83,11 @@ def compose(c, web_image=None, celery_image=None, timeout=None, keep=False, beat
 )
 def web(c, image=None, port=0, timeout=120, keep=False, json=False):
     """Run the web image on 127.0.0.1:PORT and poll /health/ until it answers 200 (then its HEALTHCHECK)."""
+    from dockyard import stack
+    from dockyard.project import find_project
+    from dockyard.testing import view
+    from dockyard.testing.web import run_web_test
+
     project = find_project()
     image = image or stack.stack_settings(project)["web_image"]
     report = run_web_test(image, port=int(port), timeout=float(timeout), keep=keep, on_step=_step)
@@ -97,6 +106,11 @@ def web(c, image=None, port=0, timeout=120, keep=False, json=False):
 )
 def celery(c, image=None, timeout=120, due_task=True, json=False):
     """Run celery-unified with its own redis and postgres; pass when both worker and beat are seen."""
+    from dockyard import base_images, stack
+    from dockyard.project import find_project
+    from dockyard.testing import view
+    from dockyard.testing.celery import run_celery_test
+
     project = find_project()
     settings = stack.stack_settings(project)
     report = run_celery_test(
@@ -118,6 +132,8 @@ def celery(c, image=None, timeout=120, due_task=True, json=False):
 
 def runtime_images(project) -> list[str]:
     """The first tag of every target in the bake group 'production' (web, celery-unified, flower)."""
+    from dockyard import bake
+
     definition = bake.load_definition(
         project.path("bake_file"), cwd=project.root, env=dict(os.environ)
     )
@@ -138,6 +154,10 @@ def runtime_images(project) -> list[str]:
 )
 def security(c, images=None, uid=1000, json=False):
     """Run `id` in every runtime image; pass when each runs as uid 1000."""
+    from dockyard.project import find_project
+    from dockyard.testing import view
+    from dockyard.testing.security import check_uid
+
     project = find_project()
     names = (
         [i.strip() for i in images.split(",") if i.strip()] if images else runtime_images(project)
@@ -163,6 +183,9 @@ def security(c, images=None, uid=1000, json=False):
 )
 def health(c, name=None, label=None, wait=0, json=False):
     """Show the health status of running containers; fails when one is not healthy."""
+    from dockyard.testing import view
+    from dockyard.testing.health import health_rows
+
     names = list(name or [])
     rows = health_rows(names, wait=float(wait), label=label)
     _emit(json, [r.to_dict() for r in rows], view.health_view(rows, explicit=bool(names)))

@@ -6,20 +6,17 @@ import json as jsonlib
 
 from invoke import Collection
 
-from dockyard.console import console, progress_console
 from dockyard.errors import CheckFailed
-from dockyard.project import find_project
 from dockyard.tasks._task import task
-from dockyard.troubleshoot import beat as beat_mod
-from dockyard.troubleshoot import build as build_mod
-from dockyard.troubleshoot import container as container_mod
-from dockyard.troubleshoot import size as size_mod
-from dockyard.troubleshoot import view
+
+# library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
 
 JSON_HELP = "print the report as JSON instead of tables"
 
 
 def _emit(as_json: bool, data: dict, renderable) -> None:
+    from dockyard.console import console
+
     if as_json:
         console.out(jsonlib.dumps(data, indent=2, default=str))
     else:
@@ -37,6 +34,11 @@ def _emit(as_json: bool, data: dict, renderable) -> None:
 def build(c, target, no_cache=False, verbose=False, json=False):
     """Rebuild TARGET with plain progress; report the failing step (command, error, last output lines)
     and the cache state. Exits non-zero when the build fails."""
+    from dockyard.console import progress_console
+    from dockyard.project import find_project
+    from dockyard.troubleshoot import build as build_mod
+    from dockyard.troubleshoot import view
+
     project = find_project()
     progress_console.print(f"[cyan]→[/] rebuilding {target} with --progress=plain")
     printer = (
@@ -66,6 +68,10 @@ def build(c, target, no_cache=False, verbose=False, json=False):
 def container(c, name, lines=30, json=False):
     """Why a container will not start or stay healthy: logs tail, health log, state/restarts/OOM,
     permissions of /code and whether the runtime user can write where it must."""
+    from dockyard.project import find_project
+    from dockyard.troubleshoot import container as container_mod
+    from dockyard.troubleshoot import view
+
     project = find_project()
     settings = project.section("troubleshoot", container_mod.DEFAULTS)
     report = container_mod.inspect_container(
@@ -92,6 +98,9 @@ def container(c, name, lines=30, json=False):
 def beat(c, name, wait=0, json=False):
     """Is the beat scheduler running in container NAME? Shows its start line, scheduler class and
     due tasks, or the causes found in the log and command when it is not. Exits non-zero when not running."""
+    from dockyard.troubleshoot import beat as beat_mod
+    from dockyard.troubleshoot import view
+
     report = beat_mod.diagnose_container(name, wait=float(wait))
     _emit(json, report.to_dict(), view.beat_view(report))
     if not report.running:
@@ -112,6 +121,11 @@ def beat(c, name, wait=0, json=False):
 def size(c, image, json=False):
     """Where an image's bytes are: layers by size with their instruction, the largest paths under /code,
     bytes written in one layer and deleted in a later one, with a suggestion per finding."""
+    from dockyard.console import progress_console
+    from dockyard.project import find_project
+    from dockyard.troubleshoot import size as size_mod
+    from dockyard.troubleshoot import view
+
     project = find_project()
     settings = project.section("troubleshoot", size_mod.DEFAULTS)
     progress_console.print(f"[cyan]→[/] reading the layers of {image} (docker save)")
