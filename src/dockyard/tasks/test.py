@@ -48,8 +48,11 @@ def _emit(as_json: bool, data: dict | list, renderable) -> None:
     },
 )
 def compose(c, web_image=None, celery_image=None, timeout=None, keep=False, beat=True, json=False):
-    """Bring up deployment/docker-compose.test.yml, wait for healthy, GET /health/, run core.tasks.add
-    through the broker, see beat's heartbeat, then take the stack down. Exits non-zero on any failure."""
+    """Smoke-test the compose stack: healthy services, /health/, a Celery round trip, beat.
+
+    Brings up deployment/docker-compose.test.yml, waits for every service to be healthy,
+    GETs /health/, runs core.tasks.add through the broker, waits for beat's heartbeat, then
+    takes the stack down (unless --keep). Exits non-zero on any failure."""
     from dockyard.console import progress_console
     from dockyard.project import find_project
     from dockyard.testing import view

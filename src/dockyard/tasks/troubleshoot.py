@@ -32,8 +32,10 @@ def _emit(as_json: bool, data: dict, renderable) -> None:
     }
 )
 def build(c, target, no_cache=False, verbose=False, json=False):
-    """Rebuild TARGET with plain progress; report the failing step (command, error, last output lines)
-    and the cache state. Exits non-zero when the build fails."""
+    """Rebuild TARGET with plain progress; report the failing step and the cache state.
+
+    The failing step is shown with its command, error and last output lines. Exits non-zero
+    when the build fails."""
     from dockyard.console import progress_console
     from dockyard.project import find_project
     from dockyard.troubleshoot import build as build_mod
@@ -66,8 +68,10 @@ def build(c, target, no_cache=False, verbose=False, json=False):
     }
 )
 def container(c, name, lines=30, json=False):
-    """Why a container will not start or stay healthy: logs tail, health log, state/restarts/OOM,
-    permissions of /code and whether the runtime user can write where it must."""
+    """Why container NAME will not start or stay healthy.
+
+    Shows the logs tail, the health log, state/restarts/OOM, permissions of /code and whether
+    the runtime user can write where it must."""
     from dockyard.project import find_project
     from dockyard.troubleshoot import container as container_mod
     from dockyard.troubleshoot import view
@@ -96,8 +100,10 @@ def container(c, name, lines=30, json=False):
     }
 )
 def beat(c, name, wait=0, json=False):
-    """Is the beat scheduler running in container NAME? Shows its start line, scheduler class and
-    due tasks, or the causes found in the log and command when it is not. Exits non-zero when not running."""
+    """Is the beat scheduler running in container NAME, and if not, why?
+
+    Shows its start line, scheduler class and due tasks, or the causes found in the log and
+    command when it is not. Exits non-zero when beat is not running."""
     from dockyard.troubleshoot import beat as beat_mod
     from dockyard.troubleshoot import view
 
@@ -119,8 +125,10 @@ def beat(c, name, wait=0, json=False):
     }
 )
 def size(c, image, json=False):
-    """Where an image's bytes are: layers by size with their instruction, the largest paths under /code,
-    bytes written in one layer and deleted in a later one, with a suggestion per finding."""
+    """Where IMAGE's bytes are, and what to do about the waste.
+
+    Layers by size with their instruction, the largest paths under /code, bytes written in one
+    layer and deleted in a later one, with a suggestion per finding."""
     from dockyard.console import progress_console
     from dockyard.project import find_project
     from dockyard.troubleshoot import size as size_mod
