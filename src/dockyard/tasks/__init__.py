@@ -2,7 +2,7 @@
 
 from invoke import Collection
 
-from dockyard.tasks import base, build, deploy, lint, prune, rollback, test, troubleshoot
+from dockyard.tasks import base, bench, build, deploy, lint, prune, rollback, test, troubleshoot
 
 ns = Collection()
 for module in (base, build, test, troubleshoot, rollback):
@@ -10,3 +10,4 @@ for module in (base, build, test, troubleshoot, rollback):
 ns.add_task(deploy.deploy)
 ns.add_task(prune.prune)
 ns.add_task(lint.lint)
+ns.add_task(bench.bench)
