@@ -74,9 +74,9 @@ def diagnose_container(name: str, wait: float = 0.0, poll: float = 1.0) -> BeatR
             break
         time.sleep(poll)
     if status != "running":
+        # After the causes read from the log: a stopped container is their consequence.
         state = container.attrs["State"]
-        diagnosis.findings.insert(
-            0,
+        diagnosis.findings.append(
             Finding(
                 "container_not_running",
                 f"the container is {status} (exit code {state.get('ExitCode')}), so nothing in it runs",

@@ -47,8 +47,11 @@ ls -la "$code" 2>&1 | head -n 40
 """
 
 _PATH_LINE = re.compile(r"^path: (?P<mode>\S+) (?P<owner>\S+) (?P<writable>yes|no|-) (?P<path>.+)$")
+# A line a process dies with: "SomeError:", "fatal", "panic", and the messages of the C
+# library and coreutils ("Permission denied", "cannot ...", "No such file or directory").
 _ERROR_LINE = re.compile(
-    r"(?:^|\s)(?:[\w.]*(?:Error|Exception)|error|fatal|FATAL|ERROR|PANIC|panic)\b[: ]",
+    r"(?:^|\s)(?:[\w.]*(?:Error|Exception)|error|fatal|FATAL|ERROR|PANIC|panic)\b[: ]"
+    r"|Permission denied|No such file or directory|Connection refused|(?:^|\s)cannot\s",
     re.IGNORECASE,
 )
 

@@ -131,3 +131,18 @@ def test_root_user_is_a_warning():
     )
     found = findings(report(permissions=perms))
     assert [(f.severity, f.summary) for f in found] == [("warning", "the container runs as root")]
+
+
+def test_crash_loop_names_the_error_even_when_a_later_line_follows_it():
+    # stderr and stdout of a restarting container can interleave in either order
+    found = findings(
+        report(
+            status="restarting",
+            exit_code=3,
+            restart_count=2,
+            restart_policy="on-failure",
+            log_tail=["touch: cannot touch '/data/db.sqlite3': Permission denied", "starting service"],
+        )
+    )
+    [crash] = [f for f in found if f.summary.startswith("crash loop")]
+    assert crash.summary.endswith("last error in the log: touch: cannot touch '/data/db.sqlite3': Permission denied")
