@@ -85,7 +85,7 @@ def run_build(
     definition = bake.load_definition(bake_file, cwd=root, env=env)
     targets = definition.resolve(request.names)
     dockerfile_text = (root / project.get("dockerfile")).read_text(encoding="utf-8")
-    graph = stages.parse_stages(dockerfile_text)
+    graph = stages.parse_stages(dockerfile_text, root / project.get("dockerfile"))
 
     log_dir = project.root / ".dockyard" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
