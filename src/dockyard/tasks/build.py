@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from invoke import Collection
 
 from dockyard.errors import DockyardError
+from dockyard.tasks._output import emit, note
 from dockyard.tasks._task import task
 
 # library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
@@ -24,21 +23,16 @@ def _bake(names: list[str], no_cache: bool, progress: str, as_json: bool, tag: s
         raise DockyardError(f"--progress must be 'auto' or 'plain', not '{progress}'")
     from dockyard.build import BuildRequest, run_build
     from dockyard.build_view import LiveProgress, plain_printer, result_table
-    from dockyard.console import console, progress_console
     from dockyard.project import find_project
 
     project = find_project()
     request = BuildRequest(names=names, no_cache=no_cache, variables={"TAG": tag} if tag else {})
-    note = lambda message: progress_console.print(f"[yellow]note:[/] {message}")  # noqa: E731
     if progress == "plain":
         result = run_build(project, request, on_line=plain_printer, log=note)
     else:
         with LiveProgress() as live:
             result = run_build(project, request, on_line=live, log=note)
-    if as_json:
-        console.out(json.dumps(result.to_dict(), indent=2))
-    else:
-        console.print(result_table(result))
+    emit(as_json, result.to_dict(), result_table(result))
 
 
 def _target_task(target: str, doc: str):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json as jsonlib
 import os
 
 from invoke import Collection
 
 from dockyard.errors import CheckFailed
+from dockyard.tasks._output import emit, note
 from dockyard.tasks._task import task
 
 # library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
@@ -19,21 +19,6 @@ def _step(name: str) -> None:
     from dockyard.console import progress_console
 
     progress_console.print(f"[cyan]→[/] {name}")
-
-
-def _note(message: str) -> None:
-    from dockyard.console import progress_console
-
-    progress_console.print(f"[yellow]note:[/] {message}")
-
-
-def _emit(as_json: bool, data: dict | list, renderable) -> None:
-    from dockyard.console import console
-
-    if as_json:
-        console.out(jsonlib.dumps(data, indent=2, default=str))
-    else:
-        console.print(renderable)
 
 
 @task(
@@ -68,9 +53,9 @@ def compose(c, web_image=None, celery_image=None, timeout=None, keep=False, beat
         check_beat=beat,
         on_step=_step,
         on_line=lambda line: progress_console.print(f"[dim]  {line}[/]"),
-        log=_note,
+        log=note,
     )
-    _emit(json, report.to_dict(), view.compose_view(report))
+    emit(json, report.to_dict(), view.compose_view(report))
     if not report.ok:
         raise CheckFailed(f"test.compose failed at {report.failure}")
 
@@ -94,7 +79,7 @@ def web(c, image=None, port=0, timeout=120, keep=False, json=False):
     project = find_project()
     image = image or stack.stack_settings(project)["web_image"]
     report = run_web_test(image, port=int(port), timeout=float(timeout), keep=keep, on_step=_step)
-    _emit(json, report.to_dict(), view.web_view(report))
+    emit(json, report.to_dict(), view.web_view(report))
     if not report.ok:
         raise CheckFailed(f"test.web failed at {report.failure}")
 
@@ -119,16 +104,16 @@ def celery(c, image=None, timeout=120, due_task=True, json=False):
     report = run_celery_test(
         image or settings["celery_image"],
         redis_image=base_images.choose_base_image(
-            settings["redis_image"], settings["local_redis_image"], log=_note
+            settings["redis_image"], settings["local_redis_image"], log=note
         ),
         postgres_image=base_images.choose_base_image(
-            settings["postgres_image"], settings["local_postgres_image"], log=_note
+            settings["postgres_image"], settings["local_postgres_image"], log=note
         ),
         timeout=float(timeout),
         wait_for_due_task=due_task,
         on_step=_step,
     )
-    _emit(json, report.to_dict(), view.celery_view(report))
+    emit(json, report.to_dict(), view.celery_view(report))
     if not report.ok:
         raise CheckFailed(f"test.celery failed at {report.failure}")
 
@@ -169,7 +154,7 @@ def security(c, images=None, uid=1000, json=False):
     for image in names:
         _step(f"id in {image}")
         results.append(check_uid(image, expected_uid=int(uid)))
-    _emit(json, [r.to_dict() for r in results], view.security_view(results))
+    emit(json, [r.to_dict() for r in results], view.security_view(results))
     failed = [r for r in results if not r.ok]
     if failed:
         raise CheckFailed("test.security: " + "; ".join(f"{r.image}: {r.detail}" for r in failed))
@@ -191,7 +176,7 @@ def health(c, name=None, label=None, wait=0, json=False):
 
     names = list(name or [])
     rows = health_rows(names, wait=float(wait), label=label)
-    _emit(json, [r.to_dict() for r in rows], view.health_view(rows, explicit=bool(names)))
+    emit(json, [r.to_dict() for r in rows], view.health_view(rows, explicit=bool(names)))
     if not rows:
         raise CheckFailed(
             "test.health: no running containers" + (f" with label {label}" if label else "")

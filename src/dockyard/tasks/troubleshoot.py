@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import json as jsonlib
-
 from invoke import Collection
 
 from dockyard.errors import CheckFailed
+from dockyard.tasks._output import emit, note
 from dockyard.tasks._task import task
 
 # library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
 
 JSON_HELP = "print the report as JSON instead of tables"
-
-
-def _emit(as_json: bool, data: dict, renderable) -> None:
-    from dockyard.console import console
-
-    if as_json:
-        console.out(jsonlib.dumps(data, indent=2, default=str))
-    else:
-        console.print(renderable)
 
 
 @task(
@@ -53,9 +43,9 @@ def build(c, target, no_cache=False, verbose=False, json=False):
         target,
         no_cache=no_cache,
         on_line=printer,
-        log=lambda m: progress_console.print(f"[yellow]note:[/] {m}"),
+        log=note,
     )
-    _emit(json, diagnosis.to_dict(), view.build_view(diagnosis))
+    emit(json, diagnosis.to_dict(), view.build_view(diagnosis))
     if not diagnosis.ok:
         raise CheckFailed(f"build of {target} failed at {diagnosis.failure}")
 
@@ -84,7 +74,7 @@ def container(c, name, lines=30, json=False):
         writable_paths=list(settings["writable_paths"]),
         log_lines=int(lines),
     )
-    _emit(json, report.to_dict(), view.container_view(report))
+    emit(json, report.to_dict(), view.container_view(report))
     if not report.ok:
         raise CheckFailed(
             f"container {report.name}: "
@@ -108,7 +98,7 @@ def beat(c, name, wait=0, json=False):
     from dockyard.troubleshoot import view
 
     report = beat_mod.diagnose_container(name, wait=float(wait))
-    _emit(json, report.to_dict(), view.beat_view(report))
+    emit(json, report.to_dict(), view.beat_view(report))
     if not report.running:
         why = (
             report.diagnosis.findings[0].summary
@@ -143,7 +133,7 @@ def size(c, image, json=False):
         min_waste=int(settings["min_waste_bytes"]),
         min_cache=int(settings["min_cache_bytes"]),
     )
-    _emit(
+    emit(
         json,
         report.to_dict(),
         view.size_view(report, int(settings["top_layers"]), int(settings["top_paths"])),
