@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from support.git import git
 
 from dockyard.project import Project
 
 SOURCES = ["app", "deployment", "pyproject.toml", ".dockerignore", ".gitignore"]
 
-
-def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True)
-    return proc.stdout
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ or two), so the test exercises dockyard's steps, not the reference site's build 
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 
 import docker.errors
 import pytest
 from support.dockyard_cli import clean_env, invoke, write_project
+from support.git import git
 
 from dockyard import history
 from dockyard.engine import client
@@ -36,14 +36,6 @@ target "web" {{
 }}
 """
 
-
-def git(repo, *args):
-    return subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 @pytest.fixture

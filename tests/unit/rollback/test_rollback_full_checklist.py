@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
+from support.git import git
 
 from dockyard import rollback
 from dockyard.errors import ConfigError
@@ -12,14 +11,6 @@ from dockyard.errors import ConfigError
 SHA = "0123456789abcdef0123456789abcdef01234567"
 IMAGES = {"web": "reg/refsite-web:" + SHA, "celery-unified": "reg/refsite-celery:" + SHA}
 
-
-def git(repo, *args):
-    return subprocess.run(
-        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
 
 
 @pytest.fixture
