@@ -56,7 +56,12 @@ class Stack:
         return self.compose("exec", "-T", service, *argv, check=False, timeout=120)
 
     def logs(self, service: str) -> str:
-        return self.compose("logs", "--no-log-prefix", "--no-color", service, check=False).stdout
+        """The container's own output (`docker compose logs` adds terminal control codes)."""
+        container = self.compose("ps", "--quiet", service).stdout.strip()
+        if not container:
+            return ""
+        done = subprocess.run(["docker", "logs", container], capture_output=True, text=True, timeout=60)
+        return done.stdout + done.stderr
 
 
 def image_exists(tag: str) -> bool:
@@ -86,7 +91,10 @@ def line_shape_ok(text: str, logs: dict) -> bool:
     if not lines:
         return False
     if logs["kind"] == "json":
-        return all(isinstance(json.loads(line), dict) for line in lines)
+        try:
+            return all(isinstance(json.loads(line), dict) for line in lines)
+        except ValueError:
+            return False
     shape = re.compile(r"^(DEBUG|INFO|WARNING|ERROR|CRITICAL) \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} \S+ \d+ \S+ ")
     return all(shape.match(line) for line in lines)
 
