@@ -1,6 +1,6 @@
 """Build measurements: a cold build, a warm one, and warm rebuilds after one-file changes.
 
-Every build runs `docker buildx bake` (through `dockyard.build.run_build`) on an export of the
+Every build runs `docker buildx bake` (through `dockyard.build.runner.run_build`) on an export of the
 tracked files, under a tag unique to the run, so the developer's tree and images are untouched.
 A cold build passes `--no-cache`: the layer cache is ignored, not pruned, so nobody else's warm
 builds suffer. (Cache mounts, e.g. pip's and npm's download caches, are still used: that is what
@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.bench.edits import Edit, applied
-from dockyard.build import BuildRequest, BuildResult, run_build
-from dockyard.buildlog import BuildLog, Vertex
-from dockyard.project import Project
+from dockyard.build.progress import BuildLog, Vertex
+from dockyard.build.runner import BuildRequest, BuildResult, run_build
+from dockyard.core.project import Project
 
 OnLine = Callable[[str, Vertex | None, BuildLog], None]
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import subprocess
 
-from dockyard.engine import require_cli
-from dockyard.errors import DockyardError
+from dockyard.core.errors import DockyardError
+from dockyard.docker.client import require_cli
 
 # Reference card, "40-Minute Pre-Deployment Checklist", item 2 "Enable Health Checks".
 CARD_HEALTHCHECKS = {

@@ -24,21 +24,21 @@ from typing import Any
 import docker.errors
 import requests.exceptions
 
-from dockyard import containers
 from dockyard.bench import cardway, chart, checks_timing, runtime
 from dockyard.bench.builds import Builder, cached_percent, steps_text
 from dockyard.bench.edits import plan_edits
 from dockyard.bench.metrics import METRICS
 from dockyard.bench.report import BenchReport, markdown, table, write_json, write_text
-from dockyard.build_view import LiveProgress
-from dockyard.buildlog import BuildLog, Vertex
-from dockyard.checks.config import load_settings
-from dockyard.checks.size import layer_sharing
-from dockyard.console import console, progress_console
-from dockyard.engine import client
-from dockyard.errors import ConfigError, DockyardError, EngineUnavailable
-from dockyard.export import SOURCES, isolated_context
-from dockyard.project import Project, find_project
+from dockyard.build.progress import BuildLog, Vertex
+from dockyard.cli.console import console, progress_console
+from dockyard.cli.views.build import LiveProgress
+from dockyard.core.errors import ConfigError, DockyardError, EngineUnavailable
+from dockyard.core.project import Project, find_project
+from dockyard.docker import containers
+from dockyard.docker.client import client
+from dockyard.images.checks.config import load_settings
+from dockyard.images.checks.size import layer_sharing
+from dockyard.images.export import SOURCES, isolated_context
 
 MB = 1_000_000
 SLOW_STEP_SECONDS = 3.0  # in a log (not a terminal), build steps that took this long are listed
@@ -520,7 +520,7 @@ def _checks(
 
 
 def _cleanup(run_id: str, tag: str, log: Callable[[str], None]) -> None:
-    from dockyard.images_run import remove_run_images
+    from dockyard.images.pipeline import remove_run_images
 
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
     try:

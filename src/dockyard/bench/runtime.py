@@ -11,7 +11,7 @@ own figure (StartedAt to the end of the first passing probe) is kept beside it.
 Idle memory is what `docker stats` shows: the cgroup's memory usage less its inactive page cache,
 `usage - total_inactive_file` on cgroup v1 and `usage - inactive_file` on cgroup v2 (docker/cli,
 `calculateMemUsageUnixNoCache` in cli/command/container/stats_helpers.go; docs.docker.com,
-"docker container stats"). `dockyard.checks.memory.memory_used` computes it from one stats sample.
+"docker container stats"). `dockyard.images.checks.memory.memory_used` computes it from one stats sample.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from typing import Any
 
 from docker.models.containers import Container
 
-from dockyard import containers
-from dockyard.checks.memory import memory_used
-from dockyard.containers import ContainerError
-from dockyard.errors import DockyardError
+from dockyard.core.errors import DockyardError
+from dockyard.docker import containers
+from dockyard.docker.containers import ContainerError
+from dockyard.images.checks.memory import memory_used
 
 MB = 1_000_000
 SERVICE_READY_SECONDS = 90

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dockyard.errors import DockyardError
+from dockyard.core.errors import DockyardError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result, root = lint_project(args.path, run_hadolint=not args.no_hadolint)
         # the output modules (rich) load after the linting started buildx and hadolint
-        from dockyard.console import console
+        from dockyard.cli.console import console
         from dockyard.lint.output import emit, failure_message
 
         emit(result, root, console, as_json=args.json, sarif=args.sarif)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockyard.errors import ConfigError
+from dockyard.core.errors import ConfigError
+from dockyard.core.project import find_project
 from dockyard.lint.config import DEFAULTS, lint_options
 from dockyard.lint.external import start_tools
-from dockyard.project import find_project
 
 if TYPE_CHECKING:
     from dockyard.lint.runner import LintResult

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dockyard.errors import ConfigError
+from dockyard.core.errors import ConfigError
 
 DEFAULTS: dict[str, Any] = {
     # rule ids (DY004), rule names (npm-dev-dependencies) or hadolint codes (DL3008) to switch off

@@ -7,16 +7,16 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockyard.lint.bake_file import BakeError, BakeFile, BakeTarget, PendingBake, start_bake
-from dockyard.lint.compose_file import ComposeError, ComposeFile, Service, load_compose
-from dockyard.lint.discover import DeploymentFiles
-from dockyard.lint.dockerfile_parser import (
+from dockyard.dockerfile.bake import BakeError, BakeFile, BakeTarget, PendingBake, start_bake
+from dockyard.dockerfile.compose import ComposeError, ComposeFile, Service, load_compose
+from dockyard.dockerfile.graph import CopyEdge, StageGraph
+from dockyard.dockerfile.parser import (
     Dockerfile,
     DockerfileSyntaxError,
     Stage,
     parse_dockerfile,
 )
-from dockyard.lint.graph import CopyEdge, StageGraph
+from dockyard.lint.discover import DeploymentFiles
 from dockyard.lint.model import Finding
 
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dockyard.errors import ConfigError
+from dockyard.core.errors import ConfigError
+from dockyard.dockerfile.bake import PendingBake, start_bake
 from dockyard.lint import hadolint
-from dockyard.lint.bake_file import PendingBake, start_bake
 from dockyard.lint.discover import DeploymentFiles, discover
 
 

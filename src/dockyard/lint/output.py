@@ -187,7 +187,7 @@ def emit(
     """Write the SARIF file when asked, then print JSON or the text report to `console`'s stream."""
     import json
 
-    from dockyard.errors import DockyardError
+    from dockyard.core.errors import DockyardError
     from dockyard.lint.rules import RULES
 
     if sarif:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dockyard.errors import CheckFailed
+from dockyard.core.errors import CheckFailed
 from dockyard.lint import hadolint
 from dockyard.lint.deployment import load_deployment
 from dockyard.lint.external import StartedTools, start_tools

@@ -17,12 +17,12 @@ from pathlib import Path
 import docker.errors
 import pytest
 
-from dockyard import containers
 from dockyard.bench import cardway, runtime
 from dockyard.bench.builds import Builder, cached_percent
 from dockyard.bench.edits import Edit
-from dockyard.engine import client
-from dockyard.project import Project
+from dockyard.core.project import Project
+from dockyard.docker import containers
+from dockyard.docker.client import client
 
 BASE = "dockyard-local/debian:bookworm"
 RUN = uuid.uuid4().hex[:8]

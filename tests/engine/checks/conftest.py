@@ -16,8 +16,8 @@ import docker
 import docker.errors
 import pytest
 
-from dockyard.checks import ServicePool, TargetContext, settings_from
-from dockyard.containers import remove_labelled
+from dockyard.docker.containers import remove_labelled
+from dockyard.images.checks import ServicePool, TargetContext, settings_from
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RUN_ID = f"t{uuid.uuid4().hex[:8]}"

@@ -1,6 +1,6 @@
 """healthcheck, healthy and probe_fits against real containers."""
 
-from dockyard.checks.health import healthcheck, healthy, probe_fits
+from dockyard.images.checks.health import healthcheck, healthy, probe_fits
 
 
 def test_reference_web_defines_an_http_healthcheck(web_context):

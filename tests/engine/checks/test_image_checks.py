@@ -2,9 +2,9 @@
 
 import json
 
-from dockyard.checks.node_modules import node_modules
-from dockyard.checks.secrets import no_secrets
-from dockyard.checks.size import image_size, shared_layers
+from dockyard.images.checks.node_modules import node_modules
+from dockyard.images.checks.secrets import no_secrets
+from dockyard.images.checks.size import image_size, shared_layers
 
 
 def test_reference_web_is_within_the_card_size(web_context):

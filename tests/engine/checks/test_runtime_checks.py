@@ -1,8 +1,8 @@
 """idle_memory and celery_starts against running containers."""
 
-from dockyard.checks.celery import celery_starts
-from dockyard.checks.health import healthy
-from dockyard.checks.memory import idle_memory
+from dockyard.images.checks.celery import celery_starts
+from dockyard.images.checks.health import healthy
+from dockyard.images.checks.memory import idle_memory
 
 
 def test_reference_web_idles_within_budget(web_context):

@@ -1,6 +1,6 @@
 """non_root: the image's USER and the uid a container really runs as (`docker run --rm IMAGE id`)."""
 
-from dockyard.checks.user import non_root
+from dockyard.images.checks.user import non_root
 
 
 def test_reference_web_runs_as_app_uid_1000(web_context):

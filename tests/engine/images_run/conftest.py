@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from support.git import git
 
-from dockyard.project import Project
+from dockyard.core.project import Project
 
 SOURCES = ["app", "deployment", "pyproject.toml", ".dockerignore", ".gitignore"]
 

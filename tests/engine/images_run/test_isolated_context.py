@@ -7,10 +7,10 @@ import uuid
 import docker.errors
 import pytest
 
-from dockyard.build import BuildRequest, run_build
-from dockyard.checks import TargetContext, settings_from
-from dockyard.export import isolated_context
-from dockyard.project import find_project
+from dockyard.build.runner import BuildRequest, run_build
+from dockyard.core.project import find_project
+from dockyard.images.checks import TargetContext, settings_from
+from dockyard.images.export import isolated_context
 
 MARKER = "UNTRACKED_MARKER.txt"
 IGNORED = "IGNORED_MARKER.txt"

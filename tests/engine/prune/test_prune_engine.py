@@ -17,8 +17,8 @@ import docker.errors
 import pytest
 from support.dockyard_cli import clean_env, invoke, write_project
 
-from dockyard import history
-from dockyard.engine import client
+from dockyard.deploy import history
+from dockyard.docker.client import client
 
 pytestmark = pytest.mark.engine
 

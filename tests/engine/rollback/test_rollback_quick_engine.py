@@ -13,8 +13,9 @@ import pytest
 from support.dockyard_cli import clean_env, invoke, write_project
 from support.fake_caprover import FakeCapRover
 
-from dockyard import deploy, history
-from dockyard.engine import client
+from dockyard.deploy import deployer as deploy
+from dockyard.deploy import history
+from dockyard.docker.client import client
 
 pytestmark = pytest.mark.engine
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dockyard.testing.celery import run_celery_test
+from dockyard.runtime.celery_test import run_celery_test
 
 
 def test_worker_and_beat_are_both_seen(reference_images, docker_client):

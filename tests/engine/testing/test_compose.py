@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 
-from dockyard import stack as stacks
-from dockyard.containers import current_run_id
-from dockyard.testing.compose import run_compose_test
+from dockyard.docker.containers import current_run_id
+from dockyard.runtime import stack as stacks
+from dockyard.runtime.compose_test import run_compose_test
 
 
 def _stack_containers(docker_client, name: str) -> list:

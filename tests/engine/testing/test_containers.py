@@ -7,7 +7,7 @@ import uuid
 import docker.errors
 import pytest
 
-from dockyard import containers as ct
+from dockyard.docker import containers as ct
 
 DEBIAN = "dockyard-local/debian:bookworm"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dockyard.containers import temporary_container, unique_name
-from dockyard.testing.health import health_rows
-from dockyard.testing.security import check_uid
-from dockyard.testing.web import run_web_test
+from dockyard.docker.containers import temporary_container, unique_name
+from dockyard.runtime.health_status import health_rows
+from dockyard.runtime.uid import check_uid
+from dockyard.runtime.web_test import run_web_test
 
 
 def test_web_answers_health_and_turns_healthy(reference_images, docker_client):

@@ -12,8 +12,8 @@ from pathlib import Path
 import docker.errors
 import pytest
 
-from dockyard import celery_logs
-from dockyard.containers import (
+from dockyard.diagnose import celery_logs
+from dockyard.docker.containers import (
     logs_text,
     remove_labelled,
     run_container,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from dockyard.troubleshoot.beat import diagnose_container
+from dockyard.diagnose.beat import diagnose_container
 
 
 def test_beat_running_in_the_image_as_built(celery_setup):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.project import Project
-from dockyard.troubleshoot.build import diagnose_build
+from dockyard.core.project import Project
+from dockyard.diagnose.build import diagnose_build
 
 FIXTURE = Path(__file__).parent / "fixtures" / "failing-build"
 

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from dockyard.containers import temporary_container, unique_name, wait_healthy
-from dockyard.troubleshoot.container import inspect_container
+from dockyard.diagnose.container import inspect_container
+from dockyard.docker.containers import temporary_container, unique_name, wait_healthy
 
 
 def _wait_restarts(container, at_least: int, timeout: float = 60) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from dockyard.troubleshoot.size import analyse_image
+from dockyard.diagnose.size import analyse_image
 
 
 def test_wasteful_layer_is_found_with_its_instructions(fixture_images):

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from dockyard.bake import bake_argv, parse_print_output
-from dockyard.errors import ConfigError, UnknownTarget
+from dockyard.build.bake_print import bake_argv, parse_print_output
+from dockyard.core.errors import ConfigError, UnknownTarget
 
 PRINTED = json.dumps({
     "group": {"default": {"targets": ["essential"]}, "essential": {"targets": ["web", "celery-unified"]},

@@ -1,7 +1,7 @@
 import threading
 import time
 
-from dockyard.build_lock import exclusive_build
+from dockyard.docker.lock import exclusive_build
 
 
 def test_second_build_waits_for_the_first_and_says_so(tmp_path):

@@ -1,4 +1,4 @@
-from dockyard.buildlog import BuildLog, step_counts
+from dockyard.build.progress import BuildLog, step_counts
 
 # Captured from `docker buildx bake --progress=plain` (buildx 0.13.1, docker driver);
 # BuildKit pads the step index ("builder  1/11") when the count has two digits.

@@ -1,4 +1,4 @@
-from dockyard.stages import parse_stages, stage_closure, stage_names
+from dockyard.dockerfile.stages import parse_stages, stage_closure, stage_names
 
 DOCKERFILE = """\
 ARG BASE_IMAGE=python:3.11-slim-bookworm

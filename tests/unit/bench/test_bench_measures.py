@@ -17,10 +17,10 @@ from dockyard.bench.runner import (
     write_outputs,
 )
 from dockyard.bench.runtime import MemorySamples, memory_formula
-from dockyard.checks.config import settings_from
-from dockyard.checks.memory import memory_used
-from dockyard.errors import ConfigError
-from dockyard.project import Project
+from dockyard.core.errors import ConfigError
+from dockyard.core.project import Project
+from dockyard.images.checks.config import settings_from
+from dockyard.images.checks.memory import memory_used
 
 # memory_stats as the Engine API returns them (abridged), on a cgroup v1 and a cgroup v2 host.
 V1 = {

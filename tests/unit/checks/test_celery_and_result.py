@@ -1,5 +1,5 @@
-from dockyard.checks.celery import judge
-from dockyard.checks.result import CheckResult, over_budget
+from dockyard.images.checks.celery import judge
+from dockyard.images.checks.result import CheckResult, over_budget
 
 READY = "[2024-11-21 10:00:01,000: INFO/MainProcess] celery@web-1 ready.\n"
 BEAT = "[2024-11-21 10:00:00,500: INFO/Beat] beat: Starting...\n"

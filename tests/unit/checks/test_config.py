@@ -2,9 +2,9 @@
 
 import pytest
 
-from dockyard.checks import CHECKS
-from dockyard.checks.config import CHECK_NAMES, settings_from
-from dockyard.errors import ConfigError
+from dockyard.core.errors import ConfigError
+from dockyard.images.checks import CHECKS
+from dockyard.images.checks.config import CHECK_NAMES, settings_from
 
 
 def test_registry_runs_checks_in_the_documented_order():

@@ -1,4 +1,4 @@
-from dockyard.checks.health import listening_ports, probe_of
+from dockyard.images.checks.health import listening_ports, probe_of
 
 NS = 1_000_000_000
 WEB = {

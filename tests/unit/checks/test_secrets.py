@@ -1,7 +1,7 @@
 import io
 import tarfile
 
-from dockyard.checks.secrets import secret_env_names, secret_file, secret_files, secret_history
+from dockyard.images.checks.secrets import secret_env_names, secret_file, secret_files, secret_history
 
 
 def test_secret_env_by_name_or_url_password_only_with_a_value():

@@ -1,5 +1,5 @@
-from dockyard.checks.memory import memory_used
-from dockyard.checks.size import layer_sharing
+from dockyard.images.checks.memory import memory_used
+from dockyard.images.checks.size import layer_sharing
 
 WEB_HISTORY = [
     {"CreatedBy": "FROM", "Size": 100, "Created": 1},

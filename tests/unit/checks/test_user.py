@@ -1,4 +1,4 @@
-from dockyard.checks.user import judge, parse_id
+from dockyard.images.checks.user import judge, parse_id
 
 APP = "uid=1000(app) gid=1000(app) groups=1000(app)"
 

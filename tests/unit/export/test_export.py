@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from support.git import git
 
-from dockyard.export import ExportError, export_tree, isolated_context, tracked_paths
+from dockyard.images.export import ExportError, export_tree, isolated_context, tracked_paths
 
 
 @pytest.fixture

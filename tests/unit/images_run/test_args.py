@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.images_run import parse_args
+from dockyard.images.pipeline import parse_args
 
 
 def test_targets_and_options_pass_through():

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from lint_helpers import buildx_available
 
-from dockyard.errors import ConfigError
-from dockyard.lint.bake_file import BakeError, load_bake, scan
+from dockyard.core.errors import ConfigError
+from dockyard.dockerfile.bake import BakeError, load_bake, scan
 
 BAKE = """# a bake file like the project's
 variable "REGISTRY" {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from lint_helpers import FIXTURES, found_findings, run_lint
 
-from dockyard.errors import ConfigError
+from dockyard.core.errors import ConfigError
 from dockyard.lint.config import lint_options
 from dockyard.lint.ignores import directives
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from lint_helpers import FIXTURES, run_lint
 
+from dockyard.dockerfile.parser import parse_dockerfile_text
 from dockyard.lint import hadolint
-from dockyard.lint.dockerfile_parser import parse_dockerfile_text
 from dockyard.lint.model import Finding
 
 DOCKERFILE = Path("/x/Dockerfile")

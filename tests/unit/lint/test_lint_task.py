@@ -84,8 +84,8 @@ def test_help_documents_every_option(tmp_path: Path) -> None:
 
 def test_the_projects_own_deployment_is_clean() -> None:
     """The issue's Done-when: the project's deployment/ passes with the project's settings."""
+    from dockyard.core.project import find_project
     from dockyard.lint.config import lint_options
-    from dockyard.project import find_project
 
     project = find_project(REPO_ROOT)
     options = lint_options(project.section("lint", DEFAULTS))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dockyard import history, prune
-from dockyard.errors import ConfigError
+from dockyard.core.errors import ConfigError
+from dockyard.deploy import history
+from dockyard.prune import plan as prune
 
 # `docker buildx du`, docker driver (buildx 0.13.1, Engine 26.1.5), tabs as printed, rows trimmed.
 DU = (

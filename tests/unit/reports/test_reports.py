@@ -3,8 +3,8 @@ import xml.etree.ElementTree as ET
 
 from rich.console import Console
 
-from dockyard.checks.result import CheckResult
-from dockyard.reports import ImagesReport, junit_xml, summary_line, target_table, write_json, write_junit
+from dockyard.images.checks.result import CheckResult
+from dockyard.images.reports import ImagesReport, junit_xml, summary_line, target_table, write_json, write_junit
 
 
 def report(**kwargs) -> ImagesReport:

@@ -8,7 +8,7 @@ import socket
 import pytest
 from support.fake_caprover import FakeCapRover
 
-from dockyard import caprover, history
+from dockyard.deploy import caprover, history
 
 IMAGE = "ghcr.io/user/repo-web:3f2a9c0d"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import caprover, history
+from dockyard.deploy import caprover, history
 
 CLI_VERSION = os.environ.get("DOCKYARD_CAPROVER_CLI_VERSION", "2.4.4")
 IMAGE = "ghcr.io/user/repo-web:3f2a9c0d1e2f"

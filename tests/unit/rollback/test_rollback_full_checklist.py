@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from support.git import git
 
-from dockyard import rollback
-from dockyard.errors import ConfigError
+from dockyard.core.errors import ConfigError
+from dockyard.deploy import rollback
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 IMAGES = {"web": "reg/refsite-web:" + SHA, "celery-unified": "reg/refsite-celery:" + SHA}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dockyard import history
-from dockyard.errors import ConfigError
+from dockyard.core.errors import ConfigError
+from dockyard.deploy import history
 
 
 def entry(service="web", sha="a" * 40, result=history.ACCEPTED, action="deploy", image=None):

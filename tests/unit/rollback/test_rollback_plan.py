@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dockyard import history, rollback
-from dockyard.rollback import NoHistory, NothingToRollBack, UnknownSha
+from dockyard.deploy import history, rollback
+from dockyard.deploy.rollback import NoHistory, NothingToRollBack, UnknownSha
 
 _clock = iter(range(10_000))
 

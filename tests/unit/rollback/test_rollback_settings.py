@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from support.dockyard_cli import write_project
 
-from dockyard import caprover
-from dockyard.errors import ConfigError
-from dockyard.project import find_project
+from dockyard.core.errors import ConfigError
+from dockyard.core.project import find_project
+from dockyard.deploy import caprover
 
 
 def settings_for(tmp_path, caprover_toml="", env=None, monkeypatch=None):
@@ -136,7 +136,7 @@ def test_tokens_with_line_breaks_or_empty_are_refused():
 
 
 def test_deploy_jobs_from_tag_or_image(tmp_path, monkeypatch):
-    from dockyard import deploy
+    from dockyard.deploy import deployer as deploy
 
     s = settings_for(tmp_path, monkeypatch=monkeypatch)
     job = deploy.prepare(s, "web", tag="3f2a9c0d")

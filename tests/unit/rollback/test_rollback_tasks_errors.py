@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from support.dockyard_cli import clean_env, invoke, write_project
 
-from dockyard import history
+from dockyard.deploy import history
 
 APPS = '[tool.dockyard.caprover.apps]\nweb = "refsite-web"\ncelery-unified = "refsite-celery"\n'
 

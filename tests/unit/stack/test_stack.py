@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
-from dockyard import stack as stacks
-from dockyard.testing import compose
+from dockyard.runtime import compose_test as compose
+from dockyard.runtime import stack as stacks
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -1,9 +1,9 @@
-"""troubleshoot.build's summary of a failed BuildKit log (parsed by dockyard.buildlog)."""
+"""troubleshoot.build's summary of a failed BuildKit log (parsed by dockyard.build.progress)."""
 
 from __future__ import annotations
 
-from dockyard.buildlog import BuildLog
-from dockyard.troubleshoot.build import cache_state, failed_step, short_error
+from dockyard.build.progress import BuildLog
+from dockyard.diagnose.build import cache_state, failed_step, short_error
 
 PLAIN = """\
 #5 [web base 1/3] FROM docker.io/dockyard-local/python:3.11-bookworm

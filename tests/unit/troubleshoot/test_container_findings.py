@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dockyard.troubleshoot.container import (
+from dockyard.diagnose.container import (
     ContainerReport,
     PathInfo,
     Permissions,

@@ -1,4 +1,4 @@
-"""Pure helpers of dockyard.containers: redaction, port bindings, engine timestamps, health log."""
+"""Pure helpers of dockyard.docker.containers: redaction, port bindings, engine timestamps, health log."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from dockyard import containers as ct
+from dockyard.docker import containers as ct
 
 
 def test_redact_masks_url_passwords_and_secret_assignments():

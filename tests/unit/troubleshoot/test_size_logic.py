@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import tarfile
 
-from dockyard.troubleshoot import size as sz
+from dockyard.diagnose import size as sz
 
 
 def test_clean_instruction():

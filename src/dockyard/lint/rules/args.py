@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dockyard.lint.dockerfile_parser import (
+from dockyard.dockerfile.graph import StageGraph
+from dockyard.dockerfile.parser import (
     Dockerfile,
     Instruction,
     Stage,
     arg_declarations,
     env_pairs,
 )
-from dockyard.lint.graph import StageGraph
 from dockyard.lint.model import Finding
 from dockyard.lint.rules.base import LintContext, rule
 

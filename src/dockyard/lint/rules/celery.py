@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard.dockerfile.shell import split_commands
 from dockyard.lint.commands import CeleryWorker, celery_worker, commands_of
 from dockyard.lint.model import Finding
 from dockyard.lint.rules.base import LintContext, rule
-from dockyard.lint.shell import split_commands
 
 # celery/worker/components.py, class Beat(bootsteps.StartStopStep), create():
 #   if w.pool_cls.__module__.endswith(('gevent', 'eventlet')):

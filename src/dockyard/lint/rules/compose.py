@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockyard.lint.imageref import parse_ref
+from dockyard.core.imageref import parse_ref
 from dockyard.lint.model import Finding
 from dockyard.lint.rules.base import LintContext, rule
 

@@ -6,11 +6,11 @@ import posixpath
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from dockyard.dockerfile.graph import StageGraph, Step
+from dockyard.dockerfile.shell import SimpleCommand, instruction_commands, path_covers, resolve_dir
 from dockyard.lint.deployment import Shipped
-from dockyard.lint.graph import StageGraph, Step
 from dockyard.lint.model import Finding
 from dockyard.lint.rules.base import LintContext, rule
-from dockyard.lint.shell import SimpleCommand, instruction_commands, path_covers, resolve_dir
 
 PRODUCTION_FLAGS = {"--omit=dev", "--production", "--only=prod", "--only=production", "--prod"}
 INSTALL_WORDS = {"ci", "install", "i", "add", "isntall", "in"}

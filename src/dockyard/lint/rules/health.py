@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 
+from dockyard.dockerfile.graph import ImageConfig
 from dockyard.lint.commands import classify, commands_of, is_http_probe
-from dockyard.lint.graph import ImageConfig
 from dockyard.lint.model import Finding
 from dockyard.lint.rules.base import LintContext, rule
 

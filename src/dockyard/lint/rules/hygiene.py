@@ -6,14 +6,14 @@ import posixpath
 from collections.abc import Iterator
 from pathlib import Path
 
+from dockyard.core.imageref import parse_ref
+from dockyard.dockerfile.graph import StageGraph
+from dockyard.dockerfile.parser import Dockerfile, Instruction, Stage
+from dockyard.dockerfile.shell import instruction_commands, path_covers, resolve_dir
 from dockyard.lint.deployment import Deployment, Shipped
-from dockyard.lint.dockerfile_parser import Dockerfile, Instruction, Stage
 from dockyard.lint.dockerignore import find_dockerignore
-from dockyard.lint.graph import StageGraph
-from dockyard.lint.imageref import parse_ref
 from dockyard.lint.model import Finding
 from dockyard.lint.rules.base import LintContext, rule
-from dockyard.lint.shell import instruction_commands, path_covers, resolve_dir
 
 
 def _reaching_copies(dep: Deployment, dockerfile: Dockerfile) -> Iterator[tuple[Instruction, Stage, Shipped]]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dockyard.dockerfile.shell import instruction_commands
 from dockyard.lint.model import Finding
 from dockyard.lint.rules.base import LintContext, rule
-from dockyard.lint.shell import instruction_commands
 
 ROOT_USERS = {"root", "0"}
 
