@@ -1,8 +1,8 @@
-"""`python -m dockyard.images_run`: what `nox -s images` runs (see dockyard.images.pipeline)."""
+"""`python -m dockyard.images_run`: what `nox -s images` runs (dockyard.cli.images)."""
 
 import sys
 
-from dockyard.images.pipeline import main
+from dockyard.cli.images import main
 
 if __name__ == "__main__":
     sys.exit(main())

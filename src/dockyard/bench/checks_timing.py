@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.core.errors import DockyardError
-from dockyard.images.checks.config import Settings
+from dockyard.core.settings import ChecksSettings
 
 CHECK_STARTUP_SECONDS = 240  # startup budget in both check runs: long enough for the card's 60 s interval
 
@@ -148,10 +148,13 @@ def time_nox_images(root: Path, out_dir: Path, log: Callable[[str], None]) -> No
     )
 
 
-def with_startup_budget(settings: Settings, seconds: float) -> Settings:
+def with_startup_budget(settings: ChecksSettings, seconds: float) -> ChecksSettings:
     """The same settings with every target's startup budget set to `seconds`."""
-    per_target = {name: {**values, "startup_seconds": seconds} for name, values in settings.per_target.items()}
-    return dataclasses.replace(settings, per_target=per_target)
+    return dataclasses.replace(
+        settings,
+        top={**settings.top, "startup_seconds": seconds},
+        tables={name: {**values, "startup_seconds": seconds} for name, values in settings.tables.items()},
+    )
 
 
 @dataclass
@@ -188,7 +191,7 @@ class ChecksRun:
 def time_checks(
     targets: list[str],
     images: dict[str, str],
-    settings: Settings,
+    settings: ChecksSettings,
     run_id: str,
     log: Callable[[str], None],
 ) -> ChecksRun:

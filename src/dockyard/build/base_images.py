@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.core.errors import DockyardError
-from dockyard.docker.client import image_exists
+from dockyard.docker.images import build_context, image_exists, import_rootfs, pullable
 
 LOCAL_NAMESPACE = "dockyard-local"
 DEBIAN_IMAGE = f"{LOCAL_NAMESPACE}/debian:bookworm"
@@ -56,7 +56,7 @@ def debian_mirror(sources: Path = APT_SOURCES, legacy: Path = APT_SOURCES_LEGACY
 
 
 def bootstrap_debian(
-    tag: str = DEBIAN_IMAGE, suite: str = "bookworm", log: Callable[[str], None] = print
+    tag: str = DEBIAN_IMAGE, suite: str = "bookworm", log: Callable[[str], None] = lambda message: None
 ) -> None:
     """debootstrap a minbase Debian and import it as `tag`."""
     if shutil.which("debootstrap") is None:
@@ -68,14 +68,7 @@ def bootstrap_debian(
         _run(["debootstrap", "--variant=minbase", "--include=ca-certificates", suite, str(rootfs), mirror])
         slim_rootfs(rootfs)
         log(f"docker import -> {tag}")
-        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
-        imported = subprocess.run(
-            ["docker", "import", "--change", 'CMD ["bash"]', "-", tag],
-            stdin=tar.stdout, capture_output=True, text=True,
-        )
-        tar.wait()
-        if tar.returncode != 0 or imported.returncode != 0:
-            raise DockyardError(f"docker import of {tag} failed: {imported.stderr.strip() or 'tar failed'}")
+        import_rootfs(rootfs, tag)
 
 
 # What Debian's own container images leave out (as debian:*-slim does): docs, man pages,
@@ -90,8 +83,17 @@ path-exclude /usr/share/lintian/*
 path-exclude /usr/share/linda/*
 path-exclude /usr/share/locale/*
 """
-SLIMMED_DIRS = ("usr/share/man", "usr/share/groff", "usr/share/info", "usr/share/lintian",
-                "usr/share/linda", "usr/share/locale", "var/lib/apt/lists", "var/cache/apt", "var/log")
+SLIMMED_DIRS = (
+    "usr/share/man",
+    "usr/share/groff",
+    "usr/share/info",
+    "usr/share/lintian",
+    "usr/share/linda",
+    "usr/share/locale",
+    "var/lib/apt/lists",
+    "var/cache/apt",
+    "var/log",
+)
 
 
 def slim_rootfs(rootfs: Path) -> None:
@@ -117,15 +119,17 @@ def slim_rootfs(rootfs: Path) -> None:
     rules.write_text(DPKG_SLIM_RULES)
 
 
-def build_local_image(image: LocalImage, images_dir: Path, log: Callable[[str], None] = print) -> None:
+def build_local_image(image: LocalImage, images_dir: Path, log: Callable[[str], None] = lambda message: None) -> None:
     context = images_dir / image.context
     if not (context / "Dockerfile").is_file():
         raise DockyardError(f"missing {context / 'Dockerfile'}")
     log(f"docker build {image.tag} (stands in for {image.stands_in_for})")
-    _run(["docker", "build", "--build-arg", f"DEBIAN_IMAGE={DEBIAN_IMAGE}", "-t", image.tag, str(context)])
+    build_context(context, image.tag, {"DEBIAN_IMAGE": DEBIAN_IMAGE})
 
 
-def ensure_local_images(images_dir: Path, force: bool = False, log: Callable[[str], None] = print) -> list[str]:
+def ensure_local_images(
+    images_dir: Path, force: bool = False, log: Callable[[str], None] = lambda message: None
+) -> list[str]:
     """Make every missing local image (all of them with `force`); returns the tags it made."""
     made: list[str] = []
     if force or not image_exists(DEBIAN_IMAGE):
@@ -145,23 +149,14 @@ def _run(argv: list[str]) -> None:
         raise DockyardError(f"{argv[0]} {argv[1]} failed: {tail}")
 
 
-def choose_base_image(upstream: str, local_stand_in: str, log: Callable[[str], None] = print) -> str:
+def choose_base_image(upstream: str, local_stand_in: str, log: Callable[[str], None] = lambda message: None) -> str:
     """The base image a build should use.
 
     The upstream image when it is present locally or its registry answers (BuildKit
     pulls it); else the locally bootstrapped stand-in; else a one-line error.
     """
-    import docker.errors
-
-    from dockyard.docker.client import client
-
-    if image_exists(upstream):
+    if pullable(upstream):
         return upstream
-    try:
-        client().images.get_registry_data(upstream)
-        return upstream
-    except docker.errors.APIError:
-        pass
     if image_exists(local_stand_in):
         log(f"{upstream} cannot be pulled here; using the local stand-in {local_stand_in}")
         return local_stand_in

@@ -1,22 +1,32 @@
-"""Run `docker buildx bake` for some targets and report what it built."""
+"""Run `docker buildx bake` for some targets and report what it built.
+
+BuildKit's progress comes as JSON (`--progress=rawjson`, read by dockyard.build.progress), the
+images bake wrote from its `--metadata-file`; the Dockerfile model says which stages each target
+is built from and where a failing step is. The progress is also written, in BuildKit's plain
+format, to a log under .dockyard/logs/.
+"""
 
 from __future__ import annotations
 
 import os
-import subprocess
+import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from dockyard.build import bake_print as bake
-from dockyard.build import base_images
-from dockyard.build.progress import BuildLog, Vertex, step_counts
-from dockyard.core.errors import BuildFailed, ConfigError
+from dockyard.build.base_images import choose_base_image
+from dockyard.build.failure import BuildFailed, failed_step
+from dockyard.build.progress import BuildProgress, RawJsonReader, Update, step_counts
+from dockyard.core.errors import ConfigError
 from dockyard.core.project import Project
-from dockyard.docker import client as engine
+from dockyard.docker import buildx
+from dockyard.docker.client import client
+from dockyard.docker.images import image_size
 from dockyard.docker.lock import exclusive_build
-from dockyard.dockerfile import stages
+from dockyard.dockerfile.bake import BakeFile, BakeTarget, load_bake
+from dockyard.dockerfile.graph import StageGraph, stage_closure
+from dockyard.dockerfile.parser import Dockerfile, parse_dockerfile
 
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
@@ -24,11 +34,12 @@ SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 @dataclass
 class TargetResult:
     target: str
-    tag: str
+    tag: str  # the first tag bake wrote (all of them in `tags`)
     size_bytes: int | None
     seconds: float | None  # from the start of the bake until this target's image was written
     cached_steps: int
     total_steps: int
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -39,8 +50,6 @@ class BuildResult:
     total_steps: int
     base_image: str
     log_path: str
-    failed_step: dict | None = None
-    extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -56,7 +65,7 @@ class BuildRequest:
 
 def ca_bundle(project: Project) -> str:
     """The CA bundle handed to builds as the `ca-certs` secret ('' for none)."""
-    configured = os.environ.get("DOCKYARD_CA_CERTS", project.get("ca_certs", "auto"))
+    configured = os.environ.get("DOCKYARD_CA_CERTS", project.settings.ca_certs)
     if configured == "auto":
         return str(SYSTEM_CA_BUNDLE) if SYSTEM_CA_BUNDLE.is_file() else ""
     return configured
@@ -66,87 +75,120 @@ def bake_environment(project: Project, variables: dict[str, str], log: Callable[
     env = dict(os.environ)
     env.update(variables)
     if "BASE_IMAGE" not in variables:
-        env["BASE_IMAGE"] = base_images.choose_base_image(
-            project.get("base_image"), project.get("local_base_image"), log=log
-        )
+        settings = project.settings
+        env["BASE_IMAGE"] = choose_base_image(settings.base_image, settings.local_base_image, log=log)
     env.setdefault("CA_CERTS", ca_bundle(project))
     return env
+
+
+def target_dockerfile(root: Path, target: BakeTarget) -> Path:
+    """The Dockerfile a bake target builds: `dockerfile` relative to `context`, relative to the root."""
+    context = root / (target.context or ".")
+    dockerfile = Path(target.dockerfile or "Dockerfile")
+    return dockerfile if dockerfile.is_absolute() else context / dockerfile
 
 
 def run_build(
     project: Project,
     request: BuildRequest,
-    on_line: Callable[[str, Vertex | None, BuildLog], None] = lambda line, vertex, log: None,
-    log: Callable[[str], None] = print,
+    on_update: Callable[[Update], None] = lambda update: None,
+    log: Callable[[str], None] = lambda message: None,
 ) -> BuildResult:
+    """Bake `request.names`; raises BuildFailed (with the failing step) when bake fails."""
     root = request.context_root or project.root
-    bake_file = root / project.get("bake_file")
+    bake_file = root / project.settings.bake_file
     if not bake_file.is_file():
         raise ConfigError(f"bake file not found: {bake_file}")
-    engine.client()  # fail early, with one line, when the daemon is down
+    client()  # fail early, with one line, when the daemon is down
     env = bake_environment(project, request.variables, log)
-    definition = bake.load_definition(bake_file, cwd=root, env=env)
+    definition = load_bake(bake_file, parser="buildx", cwd=root, env=env)
     targets = definition.resolve(request.names)
-    dockerfile_text = (root / project.get("dockerfile")).read_text(encoding="utf-8")
-    graph = stages.parse_stages(dockerfile_text, root / project.get("dockerfile"))
+    dockerfiles = _dockerfiles(root, definition, targets)
 
     log_dir = project.root / ".dockyard" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"bake-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    argv = bake.bake_argv(bake_file, targets, no_cache=request.no_cache)
-
-    build_log = BuildLog()
-    tag_times: dict[str, float] = {}
-    with exclusive_build(log), open(log_path, "w", encoding="utf-8") as sink:
-        start = time.monotonic()
-        proc = subprocess.Popen(argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, bufsize=1)
-        try:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                sink.write(line)
-                vertex = build_log.feed(line)
-                for tag in build_log.named_tags:
-                    tag_times.setdefault(tag, time.monotonic() - start)
-                on_line(line.rstrip("\n"), vertex, build_log)
-            returncode = proc.wait()
-        except BaseException:
-            proc.terminate()
-            proc.wait(timeout=30)
-            raise
-    wall = time.monotonic() - start
+    progress = BuildProgress()
+    with tempfile.TemporaryDirectory(prefix="dockyard-bake-") as tmp:
+        metadata_file = Path(tmp) / "metadata.json"
+        argv = buildx.bake_argv(bake_file, targets, metadata_file, no_cache=request.no_cache)
+        with exclusive_build(log), open(log_path, "w", encoding="utf-8") as sink:
+            start = time.monotonic()
+            returncode = _stream(argv, root, env, progress, sink, on_update)
+        wall = time.monotonic() - start
+        metadata = buildx.read_metadata(metadata_file)
 
     if returncode != 0:
-        failed = build_log.failed_steps()
-        where = f" at [{failed[0].label}] {failed[0].command}" if failed else ""
-        reason = build_log.failure or (failed[0].error if failed else "see the log")
-        raise BuildFailed(f"bake of {', '.join(targets)} failed{where}: {reason} (log: {log_path}; "
-                          f"details: invoke troubleshoot.build {targets[0]})")
+        raise BuildFailed(targets, str(log_path), failed_step(progress, dockerfiles), progress.failure)
 
+    graphs = {name: StageGraph(dockerfile) for name, dockerfile in dockerfiles.items()}
+    began = progress.started_at()
     results = []
     for name in targets:
         target = definition.targets[name]
-        tag = target.tags[0] if target.tags else ""
-        cached, total = step_counts(build_log, stages.stage_closure(graph, target.stage))
-        results.append(TargetResult(
-            target=name, tag=tag, size_bytes=_image_size(tag), seconds=_round(tag_times.get(tag)),
-            cached_steps=cached, total_steps=total,
-        ))
-    cached, total = step_counts(build_log)
-    return BuildResult(targets=results, wall_seconds=round(wall, 1), cached_steps=cached, total_steps=total,
-                       base_image=env["BASE_IMAGE"], log_path=str(log_path))
+        tags = buildx.image_names(metadata.get(name, {})) or list(target.tags)
+        tag = tags[0] if tags else ""
+        stage = target.stage or dockerfiles[name].stages[-1].label
+        stages = stage_closure(graphs[name], stage)
+        cached, total = step_counts(progress, stages)
+        written = progress.export_completed(name, only_target=len(targets) == 1)
+        results.append(
+            TargetResult(
+                target=name,
+                tag=tag,
+                size_bytes=image_size(tag) if tag else None,
+                seconds=round((written - began).total_seconds(), 1) if written and began else None,
+                cached_steps=cached,
+                total_steps=total,
+                tags=tags,
+            )
+        )
+    cached, total = step_counts(progress)
+    return BuildResult(
+        targets=results,
+        wall_seconds=round(wall, 1),
+        cached_steps=cached,
+        total_steps=total,
+        base_image=env["BASE_IMAGE"],
+        log_path=str(log_path),
+    )
 
 
-def _image_size(tag: str) -> int | None:
-    if not tag:
-        return None
-    import docker.errors
+def _dockerfiles(root: Path, definition: BakeFile, targets: list[str]) -> dict[str, Dockerfile]:
+    parsed: dict[Path, Dockerfile] = {}
+    out = {}
+    for name in targets:
+        path = target_dockerfile(root, definition.targets[name])
+        if path not in parsed:  # named relative to the build's root in messages: Dockerfile:7
+            parsed[path] = replace(parse_dockerfile(path), path=_relative(path, root))
+        out[name] = parsed[path]
+    return out
 
+
+def _relative(path: Path, root: Path) -> Path:
     try:
-        return int(engine.client().images.get(tag).attrs["Size"])
-    except docker.errors.ImageNotFound:
-        return None
+        return path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return path
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+def _stream(argv, root, env, progress: BuildProgress, sink, on_update) -> int:  # noqa: ANN001
+    """Run bake, feeding its progress to `progress`, the log and `on_update`; its exit code."""
+    proc = buildx.start_bake(argv, cwd=root, env=env)
+    reader = RawJsonReader()
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            for item in reader.feed(line):
+                for update in progress.apply(item):
+                    for text in update.lines:
+                        sink.write(text + "\n")
+                    on_update(update)
+        for item in reader.close():
+            for update in progress.apply(item):
+                on_update(update)
+        return proc.wait()
+    except BaseException:
+        proc.terminate()
+        proc.wait(timeout=30)
+        raise

@@ -19,9 +19,5 @@ class UnknownTarget(DockyardError):
     """A bake target or group that the bake file does not define."""
 
 
-class BuildFailed(DockyardError):
-    """docker buildx bake exited non-zero."""
-
-
 class CheckFailed(DockyardError):
     """One or more checks did not pass."""

@@ -21,7 +21,6 @@ from any text that could reach output.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
@@ -29,7 +28,7 @@ import stat
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.client import HTTPException
 from pathlib import Path
@@ -71,20 +70,6 @@ AUTH_STATUSES = frozenset(
         AUTHENTICATION_FAILED,
     }
 )
-
-DEFAULTS: dict = {
-    "url": "",
-    "token_file": "",
-    "timeout": 30,  # seconds for a detached deploy request
-    "wait_timeout": 600,  # seconds for --wait (CapRover's own proxy may cut at 120 s, see docs)
-    "history_file": history.DEFAULT_PATH,
-    "apps": {"web": "refsite-web", "celery-unified": "refsite-celery"},
-    "images": {
-        "web": "dockyard.local/refsite-web",
-        "celery-unified": "dockyard.local/refsite-celery",
-        "flower": "dockyard.local/refsite-flower",
-    },
-}
 
 ENV_URL = "CAPROVER_URL"
 ENV_TOKEN = "CAPROVER_APP_TOKEN"
@@ -162,8 +147,9 @@ class AppToken:
 
 
 @dataclass(frozen=True)
-class Settings:
-    """`[tool.dockyard.caprover]` merged over DEFAULTS, with the environment on top."""
+class DeployConfig:
+    """What a deploy needs: `[tool.dockyard.caprover]`, the services' apps and images, and the
+    environment on top (CAPROVER_URL, CAPROVER_APP_TOKEN_FILE)."""
 
     url: str
     timeout: float
@@ -173,6 +159,7 @@ class Settings:
     images: dict[str, str]
     token_file: Path | None
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    warn: Callable[[str], None] = field(default=lambda message: None, repr=False, compare=False)
 
     def app_for(self, service: str) -> str:
         try:
@@ -181,7 +168,7 @@ class Settings:
             known = ", ".join(sorted(self.apps)) or "none"
             raise ConfigError(
                 f"no CapRover app for service {service!r} (configured: {known}); "
-                f"add it under [tool.dockyard.caprover.apps]"
+                f"add `app = \"...\"` under [tool.dockyard.services.{service}]"
             ) from None
 
     def image_for(self, service: str, tag: str) -> str:
@@ -189,8 +176,8 @@ class Settings:
             repository = self.images[service]
         except KeyError:
             raise ConfigError(
-                f"no image repository for service {service!r}; add it under "
-                f"[tool.dockyard.caprover.images] or pass --image"
+                f"no image repository for service {service!r}; add `image = \"...\"` under "
+                f"[tool.dockyard.services.{service}] or pass --image"
             ) from None
         return f"{repository}:{tag}"
 
@@ -200,26 +187,26 @@ class Settings:
         return self.url
 
     def token_for(self, service: str) -> AppToken:
-        return resolve_token(service, self.app_for(service), self.env, self.token_file)
+        return resolve_token(service, self.app_for(service), self.env, self.token_file, self.warn)
 
 
-def load_settings(project: Project, env: Mapping[str, str] | None = None) -> Settings:
+def deploy_config(
+    project: Project, env: Mapping[str, str] | None = None, warn: Callable[[str], None] = lambda message: None
+) -> DeployConfig:
     env = dict(os.environ if env is None else env)
-    section = project.section("caprover", DEFAULTS)
-    for table in ("apps", "images"):
-        if not isinstance(section.get(table), dict):
-            raise ConfigError(f"[tool.dockyard.caprover.{table}] must be a table")
-    url = normalize_url(env.get(ENV_URL) or str(section.get("url") or ""))
-    token_file = env.get(ENV_TOKEN_FILE) or str(section.get("token_file") or "")
-    return Settings(
+    section = project.settings.caprover
+    url = normalize_url(env.get(ENV_URL) or section.url)
+    token_file = env.get(ENV_TOKEN_FILE) or section.token_file
+    return DeployConfig(
         url=url,
-        timeout=_positive(section.get("timeout"), "timeout"),
-        wait_timeout=_positive(section.get("wait_timeout"), "wait_timeout"),
-        history_path=project.root / str(section.get("history_file") or history.DEFAULT_PATH),
-        apps={str(k): str(v) for k, v in section["apps"].items()},
-        images={str(k): str(v) for k, v in section["images"].items()},
+        timeout=float(section.timeout),
+        wait_timeout=float(section.wait_timeout),
+        history_path=project.root / section.history_file,
+        apps=project.settings.apps(),
+        images=project.settings.image_repositories(),
         token_file=(project.root / token_file) if token_file else None,
         env=env,
+        warn=warn,
     )
 
 
@@ -256,23 +243,17 @@ def safe_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
-def is_loopback(url: str) -> bool:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def env_name_for(service: str) -> str:
     """web -> CAPROVER_APP_TOKEN_WEB, celery-unified -> CAPROVER_APP_TOKEN_CELERY_UNIFIED."""
     return ENV_TOKEN + "_" + re.sub(r"[^A-Za-z0-9]", "_", service).upper()
 
 
 def resolve_token(
-    service: str, app: str, env: Mapping[str, str], token_file: Path | None
+    service: str,
+    app: str,
+    env: Mapping[str, str],
+    token_file: Path | None,
+    warn: Callable[[str], None] = lambda message: None,
 ) -> AppToken:
     """The app token for one service, from (first found):
 
@@ -285,14 +266,14 @@ def resolve_token(
         if env.get(name, "").strip():
             return AppToken(env[name], name)
     if token_file is not None:
-        return _token_from_file(token_file, service, app)
+        return _token_from_file(token_file, service, app, warn)
     raise TokenMissing(
         f"no CapRover app token for {service} ({app}): set {env_name_for(service)} or "
         f"{ENV_TOKEN}, or point {ENV_TOKEN_FILE} at a file holding it"
     )
 
 
-def _token_from_file(path: Path, service: str, app: str) -> AppToken:
+def _token_from_file(path: Path, service: str, app: str, warn: Callable[[str], None]) -> AppToken:
     try:
         text = path.read_text(encoding="utf-8")
         mode = path.stat().st_mode
@@ -301,12 +282,7 @@ def _token_from_file(path: Path, service: str, app: str) -> AppToken:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read token file {path}: {type(exc).__name__}") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        from dockyard.cli.console import progress_console
-
-        progress_console.print(
-            f"[yellow]warning:[/] token file {path} is readable by others; chmod 600 it",
-            soft_wrap=True,
-        )
+        warn(f"token file {path} is readable by others; chmod 600 it")
     lines = [
         line.strip()
         for line in text.splitlines()
@@ -495,13 +471,3 @@ def _first_line(text: str) -> str:
 def _query(url: str) -> str:
     query = urllib.parse.urlsplit(url).query
     return f"?{query}" if query else ""
-
-
-def _positive(value: object, key: str) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = 0
-    if number <= 0:
-        raise ConfigError(f"[tool.dockyard.caprover] {key} must be a positive number of seconds")
-    return number

@@ -12,11 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import docker.errors
-
 from dockyard.core.errors import ConfigError, DockyardError
 from dockyard.deploy import caprover, history
-from dockyard.docker import client as engine
 
 TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 
@@ -61,7 +58,7 @@ def tag_of(image: str) -> str:
 
 
 def prepare(
-    settings: caprover.Settings,
+    settings: caprover.DeployConfig,
     service: str,
     tag: str | None = None,
     image: str | None = None,
@@ -81,25 +78,22 @@ def prepare(
 
 def check_image(ref: str) -> ImageCheck:
     """Is `ref` present locally, or else in its registry? Asks the Engine; touches nothing."""
-    client = engine.client()
+    from dockyard.docker import images
+
+    if images.image_exists(ref):
+        return ImageCheck(ref, "local", images.get_image(ref).short_id.removeprefix("sha256:"))
     try:
-        return ImageCheck(ref, "local", client.images.get(ref).short_id.removeprefix("sha256:"))
-    except docker.errors.ImageNotFound:
-        pass
-    except docker.errors.APIError as exc:
-        raise ImageMissing(f"cannot inspect image {ref}: {_explain(exc)}") from None
-    try:
-        data = client.images.get_registry_data(ref)
-    except docker.errors.APIError as exc:
+        digest = images.registry_digest(ref)
+    except images.ImageError as exc:
         raise ImageMissing(
-            f"image {ref} is not on this machine and its registry did not confirm it "
-            f"({_explain(exc)}); build or push it, or pick another SHA"
+            f"image {ref} is not on this machine and its registry did not confirm it ({exc}); "
+            f"build or push it, or pick another SHA"
         ) from None
-    return ImageCheck(ref, "registry", str(data.id)[:19])
+    return ImageCheck(ref, "registry", digest[:19])
 
 
 def run(
-    job: Job, settings: caprover.Settings, token: caprover.AppToken, wait: bool = False
+    job: Job, settings: caprover.DeployConfig, token: caprover.AppToken, wait: bool = False
 ) -> history.Entry:
     """Deploy `job` and record the outcome; a CapRoverError is recorded, then re-raised."""
     url = settings.require_url()
@@ -131,7 +125,7 @@ def entry_for(job: Job, result: str, detail: str, url: str) -> history.Entry:
     )
 
 
-def record(settings: caprover.Settings, entry: history.Entry) -> None:
+def record(settings: caprover.DeployConfig, entry: history.Entry) -> None:
     try:
         history.append(settings.history_path, entry)
     except OSError as exc:
@@ -140,11 +134,6 @@ def record(settings: caprover.Settings, entry: history.Entry) -> None:
             f"{settings.history_path} could not be written ({exc.strerror or exc}); "
             f"record it by hand"
         ) from None
-
-
-def _explain(exc: docker.errors.APIError) -> str:
-    text = str(getattr(exc, "explanation", "") or exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:200]
 
 
 @dataclass(frozen=True)
@@ -157,7 +146,7 @@ class Prepared:
 
 
 def preflight(
-    jobs: list[Job], settings: caprover.Settings, check_images: bool = True
+    jobs: list[Job], settings: caprover.DeployConfig, check_images: bool = True
 ) -> list[Prepared]:
     """Check everything a deploy needs before touching anything: URL, app names, tokens, images."""
     settings.require_url()
@@ -171,7 +160,7 @@ def preflight(
 
 def run_all(
     prepared: list[Prepared],
-    settings: caprover.Settings,
+    settings: caprover.DeployConfig,
     wait: bool = False,
     on_done=lambda entry: None,
 ) -> list[history.Entry]:  # noqa: ANN001

@@ -17,14 +17,20 @@ be run (reverting CI workflows, backwards migrations) is printed as a checklist.
 
 from __future__ import annotations
 
-import io
-import subprocess
-import tarfile
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockyard.core.errors import ConfigError, DockyardError
+from dockyard.build.progress import Update
+from dockyard.build.runner import BuildRequest, run_build
+from dockyard.core.errors import DockyardError
+from dockyard.core.project import Project
+from dockyard.deploy.caprover import DeployConfig
+from dockyard.deploy.deployer import Job, preflight, run_all
 from dockyard.deploy.history import Entry
+from dockyard.docker.git import archive, has_file, resolve_commit
+from dockyard.docker.images import ImageError, push
 
 MIN_SHA_PREFIX = 4
 
@@ -42,7 +48,7 @@ class NothingToRollBack(DockyardError):
 
 
 @dataclass(frozen=True)
-class Step:
+class RollbackStep:
     service: str
     app: str
     current: Entry | None
@@ -51,7 +57,7 @@ class Step:
 
 @dataclass
 class Plan:
-    steps: list[Step] = field(default_factory=list)
+    steps: list[RollbackStep] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -147,7 +153,7 @@ def plan_quick(
                 f"was {last.result}; CapRover may not run {short(current.sha)}"
             )
         plan.steps.append(
-            Step(service=service, app=target.app or current.app, current=current, target=target)
+            RollbackStep(service=service, app=target.app or current.app, current=current, target=target)
         )
     if not plan.steps:
         raise NothingToRollBack(f"every service already runs {to}: nothing to do")
@@ -289,91 +295,89 @@ def full_checklist(
     return items
 
 
-def resolve_ref(root: Path, ref: str) -> str:
-    """The full commit SHA of `ref` in the git repository at `root` (read-only)."""
-    if not ref or ref.startswith("-"):
-        raise ConfigError(f"{ref!r} is not a git ref")
-    proc = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0 or not proc.stdout.strip():
-        raise ConfigError(
-            f"{ref!r} is not a commit in {root} (git rev-parse failed); try a branch, tag or SHA"
+def quick_hint(entries: list[Entry], sha: str) -> str | None:
+    """When `sha` was deployed before, the faster way back: `rollback.quick --to SHA`."""
+    if any(e.ok and len(e.sha) >= 7 and sha.startswith(e.sha) for e in entries):
+        return (
+            f"{short(sha)} was deployed before: `invoke rollback.quick --to {short(sha)}` "
+            f"redeploys its recorded images without a rebuild"
         )
-    return proc.stdout.strip()
+    return None
 
 
-def has_file_at(root: Path, sha: str, relative: str) -> bool:
-    proc = subprocess.run(
-        ["git", "-C", str(root), "cat-file", "-e", f"{sha}:{relative}"], capture_output=True
-    )
-    return proc.returncode == 0
+def quick_jobs(plan: Plan, config: DeployConfig) -> list[Job]:
+    """The deploys a quick rollback plan makes."""
+    return [Job(s.service, config.app_for(s.service), s.target.image, s.target.sha, "rollback") for s in plan.steps]
 
 
-def export_tree(root: Path, sha: str, dest: Path) -> None:
-    """The tracked files of `sha` into `dest` (`git archive`, tarfile's safe 'data' filter)."""
-    proc = subprocess.run(
-        ["git", "-C", str(root), "archive", "--format=tar", sha], capture_output=True
-    )
-    if proc.returncode != 0:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["failed"]
-        raise DockyardError(f"git archive {short(sha)} failed: {tail[0]}")
-    dest.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(proc.stdout), mode="r:") as archive:
-        archive.extractall(dest, filter="data")
+@dataclass(frozen=True)
+class FullPlan:
+    ref: str
+    sha: str
+    services: list[str]
+    targets: dict[str, str]  # service -> the bake target that builds it
+    bake_file: str
+    has_bake_file: bool
+    push: bool
+    items: list[Item]
+
+
+def plan_full(
+    project: Project, config: DeployConfig, entries: list[Entry], ref: str, services: list[str], push: bool
+) -> FullPlan:
+    """Resolve REF, check every service has an app and a bake target, and write the checklist."""
+    services = list(dict.fromkeys(services or config.apps))
+    targets = {}
+    for name in services:
+        config.app_for(name)
+        targets[name] = project.settings.service(name).target or name
+    sha = resolve_commit(project.root, ref)
+    bake_file = project.settings.bake_file
+    has_bake = has_file(project.root, sha, bake_file)
+    images = {s: config.image_for(s, sha) for s in services if s in config.images}
+    items = full_checklist(ref, sha, services, images, has_bake, bake_file, push, quick_hint(entries, sha))
+    return FullPlan(ref, sha, services, targets, bake_file, has_bake, push, items)
 
 
 def run_full(
-    project,
-    settings,
-    sha: str,
-    targets: list[str],
-    push: bool = False,
+    project: Project,
+    config: DeployConfig,
+    plan: FullPlan,
     wait: bool = False,
-    log=print,
-    on_line=lambda line, vertex, build_log: None,
-) -> list[Entry]:  # noqa: ANN001
-    """Rebuild `targets` from `sha` with its own bake file, push (optional), redeploy, record."""
-    import tempfile
-
-    from dockyard.build.runner import BuildRequest, run_build
-    from dockyard.deploy import deployer as deploy
-
-    for target in targets:  # fail on config and tokens before an expensive build
-        settings.token_for(target)
-    settings.require_url()
+    log: Callable[[str], None] = lambda message: None,
+    on_update: Callable[[Update], None] = lambda update: None,
+) -> list[Entry]:
+    """Rebuild the services from `plan.sha` with its own bake file, push (optional), redeploy, record."""
+    sha, services = plan.sha, plan.services
+    for service in services:  # fail on config and tokens before an expensive build
+        config.token_for(service)
+    config.require_url()
     with tempfile.TemporaryDirectory(prefix="dockyard-rollback-") as tmp:
         context = Path(tmp)
         log(f"exporting {short(sha)} to {context}")
-        export_tree(project.root, sha, context)
-        log(f"building {', '.join(targets)} from {short(sha)}")
+        archive(project.root, sha, context)
+        names = list(dict.fromkeys(plan.targets[s] for s in services))
+        log(f"building {', '.join(names)} from {short(sha)}")
         result = run_build(
             project,
-            BuildRequest(names=targets, context_root=context, variables={"TAG": sha}),
-            on_line=on_line,
+            BuildRequest(names=names, context_root=context, variables={"TAG": sha}),
+            on_update=on_update,
             log=log,
         )
     built = {t.target: t.tag for t in result.targets if t.tag}
-    missing = [t for t in targets if t not in built]
+    missing = [plan.targets[s] for s in services if plan.targets[s] not in built]
     if missing:
-        raise DockyardError(
-            f"the bake file of {short(sha)} gave no image tag for {', '.join(missing)}"
-        )
-    if push:
-        for target in targets:
-            log(f"docker push {built[target]}")
-            proc = subprocess.run(["docker", "push", built[target]], capture_output=True, text=True)
-            if proc.returncode != 0:
-                tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["failed"]
-                raise DockyardError(
-                    f"docker push {built[target]} failed: {tail[0]}; nothing was deployed"
-                )
+        raise DockyardError(f"the bake file of {short(sha)} gave no image tag for {', '.join(missing)}")
+    if plan.push:
+        for service in services:
+            image = built[plan.targets[service]]
+            log(f"docker push {image}")
+            try:
+                push(image)
+            except ImageError as exc:
+                raise DockyardError(f"{exc}; nothing was deployed") from None
     jobs = [
-        deploy.Job(t, settings.app_for(t), built[t], sha, action="rollback-full") for t in targets
+        Job(s, config.app_for(s), built[plan.targets[s]], sha, action="rollback-full") for s in services
     ]
-    prepared = deploy.preflight(jobs, settings)
-    return deploy.run_all(
-        prepared, settings, wait=wait, on_done=lambda e: log(f"{e.service}: {e.result}")
-    )
+    prepared = preflight(jobs, config)
+    return run_all(prepared, config, wait=wait, on_done=lambda e: log(f"{e.service}: {e.result}"))

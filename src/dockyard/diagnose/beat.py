@@ -11,10 +11,8 @@ import time
 from dataclasses import dataclass, field
 
 from dockyard.diagnose import celery_logs
-from dockyard.diagnose.celery_logs import BeatDiagnosis, Finding
-from dockyard.diagnose.container import get_container
-from dockyard.docker.containers import logs_text
-from dockyard.runtime.celery_test import container_argv
+from dockyard.diagnose.celery_logs import BeatDiagnosis, LogCause
+from dockyard.docker.containers import get_container, logs_text, process_argv
 
 
 @dataclass
@@ -60,7 +58,7 @@ def diagnose_container(name: str, wait: float = 0.0, poll: float = 1.0) -> BeatR
     deadline = time.monotonic() + wait
     while True:
         container.reload()
-        argv = container_argv(container)
+        argv = process_argv(container)
         text = logs_text(container)
         diagnosis = celery_logs.diagnose_beat(text, argv)
         status = container.attrs["State"]["Status"]
@@ -77,7 +75,7 @@ def diagnose_container(name: str, wait: float = 0.0, poll: float = 1.0) -> BeatR
         # After the causes read from the log: a stopped container is their consequence.
         state = container.attrs["State"]
         diagnosis.findings.append(
-            Finding(
+            LogCause(
                 "container_not_running",
                 f"the container is {status} (exit code {state.get('ExitCode')}), so nothing in it runs",
                 f"see invoke troubleshoot.container {container.name}",
@@ -86,7 +84,7 @@ def diagnose_container(name: str, wait: float = 0.0, poll: float = 1.0) -> BeatR
         )
     elif diagnosis.start is None and diagnosis.worker_ready is None and not diagnosis.findings:
         diagnosis.findings.append(
-            Finding(
+            LogCause(
                 "still_starting",
                 "neither the worker nor beat has logged its start yet",
                 "wait a little (or pass --wait 60) and run this again",

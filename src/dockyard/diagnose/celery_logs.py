@@ -52,7 +52,7 @@ class BeatStart:
 
 
 @dataclass
-class Finding:
+class LogCause:
     """A known reason why beat does not run (or does not work), with the line that shows it."""
 
     cause: str  # short key, e.g. "broker_unreachable"
@@ -68,7 +68,7 @@ class BeatDiagnosis:
     scheduler: str | None
     due_tasks_sent: int
     worker_ready: str | None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[LogCause] = field(default_factory=list)
 
     @property
     def running(self) -> bool:
@@ -254,16 +254,16 @@ _DETECTORS: list[tuple[str, str, str, str]] = [
 ]
 
 
-def find_causes(text: str, argv: list[str] | None = None) -> list[Finding]:
+def find_causes(text: str, argv: list[str] | None = None) -> list[LogCause]:
     """Every known cause the log (and, if given, the container's command) shows, in a stable order."""
-    findings: list[Finding] = []
+    findings: list[LogCause] = []
     for cause, pattern, summary, fix in _DETECTORS:
         line = _first(pattern, text)
         if line is not None:
-            findings.append(Finding(cause, summary, fix, line))
+            findings.append(LogCause(cause, summary, fix, line))
     if argv is not None and beat_in_command(argv) is False and beat_started(text) is None:
         findings.append(
-            Finding(
+            LogCause(
                 "beat_not_requested",
                 "the worker was started without --beat, so no scheduler runs in it",
                 "add --beat (and --scheduler django_celery_beat.schedulers:DatabaseScheduler) to the worker "
@@ -300,7 +300,7 @@ def diagnose_beat(text: str, argv: list[str] | None = None) -> BeatDiagnosis:
             state = "crashed"
             if not any(f.cause != "broker_unreachable" for f in findings):
                 findings.append(
-                    Finding(
+                    LogCause(
                         "beat_crashed",
                         "the beat process died after starting",
                         "read the traceback in the container's log",
@@ -315,7 +315,7 @@ def diagnose_beat(text: str, argv: list[str] | None = None) -> BeatDiagnosis:
         error = _last_exception(text)
         if error is not None and worker_ready(text) is None:
             findings.append(
-                Finding(
+                LogCause(
                     "worker_failed",
                     "the worker failed before beat could start",
                     "fix the error shown, then restart the container",

@@ -10,24 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-import docker.errors
-from docker.models.containers import Container
-
-from dockyard.docker.client import client
+from dockyard.core.settings import TroubleshootSettings
+from dockyard.docker.client import APIError, Container
 from dockyard.docker.containers import (
     ContainerError,
     exec_text,
-    health_probes,
+    get_container,
     logs_tail,
     temporary_container,
     unique_name,
 )
-
-DEFAULTS = {
-    "writable_paths": ["/data", "/tmp"],  # where the runtime user must be able to write
-    "code_dir": "/code",
-    "log_lines": 30,
-}
+from dockyard.runtime.health import health_probes
 
 # Runs inside the container: who am I, and for each path its mode/owner and whether I can write it.
 # The script is a constant; paths arrive as positional arguments, never spliced into it.
@@ -73,7 +66,9 @@ class Permissions:
 
 
 @dataclass
-class Finding:
+class ContainerProblem:
+    """What is wrong with a container, and what to do about it."""
+
     severity: str  # error | warning | info
     summary: str
     fix: str
@@ -97,7 +92,7 @@ class ContainerReport:
     probes: list[dict]
     log_tail: list[str]
     permissions: Permissions | None
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[ContainerProblem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -105,13 +100,6 @@ class ContainerReport:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "ok": self.ok}
-
-
-def get_container(name: str) -> Container:
-    try:
-        return client().containers.get(name)
-    except docker.errors.NotFound:
-        raise ContainerError(f"no container named {name} (see `docker ps -a`)") from None
 
 
 def parse_permissions(output: str, source: str) -> Permissions:
@@ -154,7 +142,7 @@ def probe_permissions(
         ) as probe:
             probe.wait(timeout=60)
             output = probe.logs(stdout=True, stderr=True).decode("utf-8", "replace")
-    except (ContainerError, docker.errors.APIError):
+    except (ContainerError, APIError):
         return None
     return parse_permissions(output, "image")
 
@@ -162,9 +150,9 @@ def probe_permissions(
 def inspect_container(
     name: str,
     *,
-    code_dir: str = DEFAULTS["code_dir"],
+    code_dir: str = TroubleshootSettings.code_dir,
     writable_paths: list[str] | None = None,
-    log_lines: int = DEFAULTS["log_lines"],
+    log_lines: int = TroubleshootSettings.log_lines,
 ) -> ContainerReport:
     container = get_container(name)
     container.reload()
@@ -188,16 +176,16 @@ def inspect_container(
         probes=[asdict(p) for p in health_probes(attrs)],
         log_tail=logs_tail(container, log_lines),
         permissions=probe_permissions(
-            container, code_dir, writable_paths or list(DEFAULTS["writable_paths"])
+            container, code_dir, writable_paths or list(TroubleshootSettings.writable_paths)
         ),
     )
     report.findings = findings(report, code_dir)
     return report
 
 
-def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> list[Finding]:
+def findings(report: ContainerReport, code_dir: str = TroubleshootSettings.code_dir) -> list[ContainerProblem]:
     """What is wrong, each with what to do; from the recorded state, probes, logs and permissions."""
-    out: list[Finding] = []
+    out: list[ContainerProblem] = []
     last_error = next(
         (line for line in reversed(report.log_tail) if _ERROR_LINE.search(line)), None
     )
@@ -208,7 +196,7 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
     )
     if report.oom_killed:
         out.append(
-            Finding(
+            ContainerProblem(
                 "error",
                 "the container was killed for running out of memory (OOMKilled)",
                 "raise its memory limit or lower the worker/gunicorn concurrency",
@@ -218,7 +206,7 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
         report.restart_count > 0 and report.restart_policy != "no"
     ):
         out.append(
-            Finding(
+            ContainerProblem(
                 "error" if report.status != "running" or report.restart_count >= 3 else "warning",
                 f"crash loop: restarted {report.restart_count} time(s) (policy {report.restart_policy}), "
                 f"last exit code {report.exit_code if report.exit_code is not None else '?'}{tail_hint}",
@@ -228,7 +216,7 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
     elif report.status in ("exited", "dead"):
         if report.exit_code not in (0, None):
             out.append(
-                Finding(
+                ContainerProblem(
                     "error",
                     f"the container exited with code {report.exit_code}{tail_hint}",
                     _exit_code_fix(report.exit_code),
@@ -236,7 +224,7 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
             )
         else:
             out.append(
-                Finding(
+                ContainerProblem(
                     "warning",
                     "the container exited with code 0: its command finished",
                     "a service's command must keep running in the foreground",
@@ -244,7 +232,7 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
             )
     elif report.status == "created":
         out.append(
-            Finding(
+            ContainerProblem(
                 "error",
                 f"the container was created but never started{': ' + report.error if report.error else ''}",
                 "start it (docker start) and read the error the engine gives",
@@ -252,7 +240,7 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
         )
     if report.error and report.status != "created":
         out.append(
-            Finding(
+            ContainerProblem(
                 "error", f"the engine reported: {report.error}", "fix the container's configuration"
             )
         )
@@ -264,7 +252,7 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
             else "no probe recorded"
         )
         out.append(
-            Finding(
+            ContainerProblem(
                 "error" if report.health == "unhealthy" else "warning",
                 f"health probe failing ({report.failing_streak} in a row); last probe {said}",
                 "run the HEALTHCHECK command by hand in the container (docker exec) and fix what it reports",
@@ -272,7 +260,7 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
         )
     elif report.health is None and report.status == "running":
         out.append(
-            Finding(
+            ContainerProblem(
                 "info",
                 "the image defines no HEALTHCHECK",
                 "add one so orchestrators can tell a running container from a working one",
@@ -282,7 +270,7 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
     if perms is not None:
         if "uid=0(" in perms.identity:
             out.append(
-                Finding(
+                ContainerProblem(
                     "warning",
                     "the container runs as root",
                     "add `USER app` (uid 1000) to the image",
@@ -291,13 +279,13 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
         for info in perms.paths:
             if info.writable is None and info.path == code_dir:
                 out.append(
-                    Finding(
+                    ContainerProblem(
                         "error", f"{code_dir} does not exist in the image", "check WORKDIR and COPY"
                     )
                 )
             elif info.writable is None:
                 out.append(
-                    Finding(
+                    ContainerProblem(
                         "warning",
                         f"{info.path} does not exist",
                         "create it in the image and chown it to the runtime user",
@@ -305,7 +293,7 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
                 )
             elif info.writable is False and info.path != code_dir:
                 out.append(
-                    Finding(
+                    ContainerProblem(
                         "error",
                         f"the runtime user ({_short_id(perms.identity)}) cannot write "
                         f"{info.path} ({info.mode} {info.owner})",
@@ -315,7 +303,7 @@ def findings(report: ContainerReport, code_dir: str = DEFAULTS["code_dir"]) -> l
                 )
     elif report.status != "running":
         out.append(
-            Finding(
+            ContainerProblem(
                 "warning",
                 "could not inspect permissions (no shell in the image?)",
                 f"run `docker run --rm --entrypoint ls IMAGE -la {code_dir}` by hand",

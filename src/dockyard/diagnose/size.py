@@ -14,21 +14,20 @@ import io
 import json
 import re
 import tarfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-import docker.errors
-
-from dockyard.docker.client import client
-from dockyard.docker.containers import ContainerError, temporary_container, unique_name
-
-DEFAULTS = {
-    "code_dir": "/code",
-    "top_layers": 12,
-    "top_paths": 12,
-    "min_waste_bytes": 1_000_000,  # smaller waste is not worth a finding
-    "min_cache_bytes": 1_000_000,
-}
+from dockyard.core.settings import TroubleshootSettings
+from dockyard.docker.client import APIError
+from dockyard.docker.containers import (
+    ContainerError,
+    chunk_reader,
+    logs_text,
+    temporary_container,
+    unique_name,
+    wait_exit,
+)
+from dockyard.docker.images import get_image, image_history, save_stream
 
 # Caches that have no business in a runtime layer: (path prefix in the layer, label, suggestion)
 CACHE_DIRS = [
@@ -146,9 +145,9 @@ def clean_instruction(created_by: str) -> str:
 
 
 def layers_from_history(history: list[dict]) -> list[LayerInfo]:
-    """`docker history` entries (newest first, as the API gives them) -> layers oldest first."""
+    """`docker history` entries, oldest first -> layers."""
     out = []
-    for i, entry in enumerate(reversed(history)):
+    for i, entry in enumerate(history):
         size = int(entry.get("Size") or 0)
         out.append(
             LayerInfo(
@@ -276,33 +275,10 @@ def find_caches(layers: list[LayerFiles], min_bytes: int) -> list[CacheLeft]:
     return out
 
 
-class _ChunkReader(io.RawIOBase):
-    """A readable file over an iterator of byte chunks (the stream of `docker save`)."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._buffer = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target) -> int:  # type: ignore[override]
-        while not self._buffer:
-            try:
-                self._buffer = next(self._chunks)
-            except StopIteration:
-                return 0
-        n = min(len(target), len(self._buffer))
-        target[:n] = self._buffer[:n]
-        self._buffer = self._buffer[n:]
-        return n
-
-
 def saved_layers(image_ref: str) -> tuple[list[LayerFiles], list[dict]]:
     """The image's layers, base first, and its config's history, read from the `docker save` stream
     without writing it to disk."""
-    image = client().images.get(image_ref)
-    stream = io.BufferedReader(_ChunkReader(iter(image.save(named=False))), buffer_size=1 << 20)
+    stream = chunk_reader(save_stream(image_ref))
     blobs: dict[str, LayerFiles] = {}
     documents: dict[str, object] = {}
     with tarfile.open(fileobj=stream, mode="r|") as outer:
@@ -359,9 +335,9 @@ def code_paths(image_ref: str, code_dir: str, depth: int = 2) -> tuple[int | Non
             entrypoint=["du"],
             command=["-k", "-x", "-d", str(depth), code_dir],
         ) as container:
-            container.wait(timeout=120)
-            output = container.logs(stdout=True, stderr=False).decode("utf-8", "replace")
-    except (ContainerError, docker.errors.APIError):
+            wait_exit(container, 120)
+            output = logs_text(container, stderr=False)
+    except (ContainerError, APIError):
         return None, []
     return parse_du(output, code_dir)
 
@@ -446,18 +422,12 @@ def _rewrite_fix(instruction: str) -> str:
 def analyse_image(
     image_ref: str,
     *,
-    code_dir: str = DEFAULTS["code_dir"],
-    min_waste: int = DEFAULTS["min_waste_bytes"],
-    min_cache: int = DEFAULTS["min_cache_bytes"],
+    code_dir: str = TroubleshootSettings.code_dir,
+    min_waste: int = TroubleshootSettings.min_waste_bytes,
+    min_cache: int = TroubleshootSettings.min_cache_bytes,
 ) -> SizeReport:
-    engine = client()
-    try:
-        image = engine.images.get(image_ref)
-    except docker.errors.ImageNotFound:
-        raise ContainerError(
-            f"image {image_ref} is not present locally (see `docker images`)"
-        ) from None
-    history = layers_from_history(engine.api.history(image.id))
+    image = get_image(image_ref)
+    history = layers_from_history(image_history(image.id))
     layer_files, config_history = saved_layers(image.id)
     mapping = align(
         config_history or [{"empty_layer": layer.empty} for layer in history], len(layer_files)

@@ -1,18 +1,51 @@
-"""Access to the Docker Engine through the Docker SDK, with one-line errors."""
+"""The Docker Engine through the Docker SDK: one cached client, and the SDK's names re-exported.
+
+The rest of dockyard never imports `docker`: it gets the client, the object types (for
+annotations) and the exceptions it may catch from here.
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from functools import lru_cache
 
 import docker
 import docker.errors
+import requests.exceptions
+from docker.models.containers import Container
+from docker.models.images import Image
+from docker.models.networks import Network
 
 from dockyard.core.errors import EngineUnavailable
+from dockyard.core.redact import redact
+from dockyard.docker.cli import START_HINT
 
-START_HINT = "start it with: bash deployment/host/ensure-docker-engine.sh"
+APIError = docker.errors.APIError
+NotFound = docker.errors.NotFound
+ImageNotFound = docker.errors.ImageNotFound
+DockerException = docker.errors.DockerException
+DockerClient = docker.DockerClient
+# What a call to the Engine can fail with: the SDK's errors, and a connection the Engine
+# dropped (docker-py lets requests' errors through when dockerd stops or restarts).
+ENGINE_ERRORS: tuple[type[BaseException], ...] = (DockerException, requests.exceptions.RequestException)
+ConnectionLost = requests.exceptions.ConnectionError
+RequestFailed = requests.exceptions.RequestException
+
+__all__ = [
+    "APIError",
+    "ConnectionLost",
+    "Container",
+    "DockerClient",
+    "DockerException",
+    "ENGINE_ERRORS",
+    "Image",
+    "ImageNotFound",
+    "Network",
+    "NotFound",
+    "RequestFailed",
+    "client",
+    "explain",
+]
 
 
 @lru_cache(maxsize=1)
@@ -27,19 +60,9 @@ def client() -> docker.DockerClient:
     return c
 
 
-def require_cli(plugin: str | None = None) -> None:
-    """Fail with one line when the docker CLI (or one of its plugins) is missing."""
-    if shutil.which("docker") is None:
-        raise EngineUnavailable(f"the docker CLI is not on PATH; {START_HINT}")
-    if plugin:
-        probe = subprocess.run(["docker", plugin, "version"], capture_output=True, text=True)
-        if probe.returncode != 0:
-            raise EngineUnavailable(f"docker {plugin} is not installed; {START_HINT}")
-
-
-def image_exists(ref: str) -> bool:
-    try:
-        client().images.get(ref)
-    except docker.errors.ImageNotFound:
-        return False
-    return True
+def explain(exc: BaseException) -> str:
+    """One line (secrets masked) from an Engine error, for a message."""
+    detail = getattr(exc, "explanation", None)
+    text = detail if isinstance(detail, str) and detail.strip() else str(exc)
+    lines = text.strip().splitlines()
+    return redact(lines[0][:200] if lines else type(exc).__name__)

@@ -1,39 +1,39 @@
-"""Containers that dockyard starts for tests and checks, and how to read them.
+"""Containers and networks dockyard starts for tests and checks, and how to read them.
 
 Everything started here carries the label `dockyard.run=<run id>` so that a crash,
 a Ctrl-C or a failed test never leaves anything behind that `remove_labelled`
-cannot find. Ports are published on 127.0.0.1 only, and `http_get` refuses any
-address that is not loopback.
+cannot find. Ports are published on 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
+import io
 import os
-import re
 import signal
+import tarfile
 import threading
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
-
-import docker
-import docker.errors
-from docker.models.containers import Container
-from docker.models.networks import Network
 
 from dockyard.core.errors import DockyardError
-from dockyard.docker.client import client
+from dockyard.core.net import LOOPBACK, is_loopback
+from dockyard.core.redact import redact
+from dockyard.docker.client import (
+    ENGINE_ERRORS,
+    APIError,
+    Container,
+    ImageNotFound,
+    Network,
+    NotFound,
+    RequestFailed,
+    client,
+    explain,
+)
 
 RUN_LABEL = "dockyard.run"
-LOOPBACK = "127.0.0.1"
 _RUN_ID = os.environ.get("DOCKYARD_RUN_ID") or uuid.uuid4().hex[:8]
 
 
@@ -49,23 +49,6 @@ def current_run_id() -> str:
 def unique_name(prefix: str = "dockyard") -> str:
     """A container/network name unique to this run, e.g. dockyard-1a2b3c4d-9f8e7d."""
     return f"{prefix}-{current_run_id()}-{uuid.uuid4().hex[:6]}"
-
-
-# --------------------------------------------------------------------------- secrets
-
-_URL_PASSWORD = re.compile(
-    r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)(?P<password>[^@\s/]+)(?P<at>@)"
-)
-_SECRET_ASSIGNMENT = re.compile(
-    r"(?P<key>\b\w*(?:PASSWORD|SECRET|TOKEN|PASSWD)\w*\s*[=:]\s*)(?P<value>[^\s,;'\"]+)",
-    re.IGNORECASE,
-)
-
-
-def redact(text: str) -> str:
-    """Mask passwords in URLs (`postgres://u:***@h/db`) and in KEY=value pairs named like secrets."""
-    text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***{m.group('at')}", text)
-    return _SECRET_ASSIGNMENT.sub(lambda m: f"{m.group('key')}***", text)
 
 
 # --------------------------------------------------------------------------- start / stop
@@ -86,7 +69,7 @@ def _loopback_ports(ports: dict[str, Any] | None) -> dict[str, Any] | None:
         elif isinstance(binding, int):
             published[container_port] = (LOOPBACK, binding)
         elif isinstance(binding, tuple) and binding and isinstance(binding[0], str):
-            if not _is_loopback(binding[0]):
+            if not is_loopback(binding[0]):
                 raise ContainerError(
                     f"refusing to publish {container_port} on {binding[0]}: use 127.0.0.1"
                 )
@@ -115,7 +98,7 @@ def run_container(
     engine = client()
     try:
         engine.images.get(image)
-    except docker.errors.ImageNotFound:
+    except ImageNotFound:
         raise ContainerError(f"image {image} is not present locally: build it first") from None
     merged_labels = {RUN_LABEL: current_run_id(), **(labels or {})}
     try:
@@ -130,15 +113,15 @@ def run_container(
             detach=True,
             **kwargs,
         )
-    except docker.errors.APIError as exc:
-        raise ContainerError(f"cannot create a container from {image}: {_explain(exc)}") from None
+    except APIError as exc:
+        raise ContainerError(f"cannot create a container from {image}: {explain(exc)}") from None
     try:
         container.start()
-    except docker.errors.APIError as exc:
-        _force_remove(container)
-        raise ContainerError(f"container from {image} did not start: {_explain(exc)}") from None
+    except APIError as exc:
+        force_remove(container)
+        raise ContainerError(f"container from {image} did not start: {explain(exc)}") from None
     except BaseException:
-        _force_remove(container)
+        force_remove(container)
         raise
     container.reload()
     return container
@@ -155,7 +138,7 @@ def temporary_container(image: str, **kwargs: Any) -> Iterator[Container]:
     finally:
         with cleanup_shield():
             if container is not None:
-                _force_remove(container)
+                force_remove(container)
             else:  # interrupted while creating: find it by its name
                 _remove_by_name(kwargs["name"])
 
@@ -187,7 +170,7 @@ def remove_labelled(run_id: str | None = None) -> dict[str, int]:
     selector = {"label": f"{RUN_LABEL}={run_id or current_run_id()}"}
     removed = {"containers": 0, "networks": 0}
     for container in engine.containers.list(all=True, filters=selector):
-        if _force_remove(container):
+        if force_remove(container):
             removed["containers"] += 1
     for network in engine.networks.list(filters=selector):
         if _remove_network(network):
@@ -195,12 +178,12 @@ def remove_labelled(run_id: str | None = None) -> dict[str, int]:
     return removed
 
 
-def _force_remove(container: Container) -> bool:
+def force_remove(container: Container) -> bool:
     try:
         container.remove(force=True, v=True)
-    except docker.errors.NotFound:
+    except NotFound:
         return False
-    except docker.errors.APIError as exc:
+    except APIError as exc:
         if exc.status_code == 409:  # removal already in progress
             return False
         raise
@@ -209,15 +192,15 @@ def _force_remove(container: Container) -> bool:
 
 def _remove_by_name(name: str) -> None:
     try:
-        _force_remove(client().containers.get(name))
-    except docker.errors.NotFound:
+        force_remove(client().containers.get(name))
+    except NotFound:
         pass
 
 
 def _network_by_name(name: str) -> Network | None:
     try:
         return client().networks.get(name)
-    except docker.errors.NotFound:
+    except NotFound:
         return None
 
 
@@ -227,30 +210,26 @@ def _remove_network(network: Network | None) -> bool:
     try:
         network.reload()
         for attached in network.containers:
-            with contextlib.suppress(docker.errors.APIError):
+            with contextlib.suppress(APIError):
                 network.disconnect(attached, force=True)
         network.remove()
-    except docker.errors.NotFound:
+    except NotFound:
         return False
     return True
 
 
 @contextlib.contextmanager
 def cleanup_shield() -> Iterator[None]:
-    """Ignore a second Ctrl-C while cleaning up, so the cleanup itself is not cut short."""
+    """Ignore Ctrl-C and SIGTERM while cleaning up, so a second one does not cut the cleanup short."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _explain(exc: docker.errors.APIError) -> str:
-    text = exc.explanation if isinstance(exc.explanation, str) and exc.explanation else str(exc)
-    return redact(text.strip().splitlines()[0] if text.strip() else type(exc).__name__)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 # --------------------------------------------------------------------------- reading
@@ -261,7 +240,7 @@ def host_port(container: Container, port: str = "80/tcp") -> int:
     container.reload()
     bindings = (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).get(port) or []
     for binding in bindings:
-        if _is_loopback(binding.get("HostIp") or LOOPBACK) and binding.get("HostPort"):
+        if is_loopback(binding.get("HostIp") or LOOPBACK) and binding.get("HostPort"):
             return int(binding["HostPort"])
     state = container.attrs.get("State", {})
     if state.get("Status") != "running":
@@ -276,14 +255,14 @@ def logs_tail(container: Container, lines: int = 20) -> list[str]:
     """The last `lines` lines of a container's stdout+stderr, passwords masked."""
     try:
         raw = container.logs(tail=lines, stdout=True, stderr=True)
-    except docker.errors.NotFound:
+    except NotFound:
         return []
     return [redact(line) for line in raw.decode("utf-8", "replace").splitlines()]
 
 
-def logs_text(container: Container, since: datetime | None = None) -> str:
-    """All of a container's logs as text (passwords masked)."""
-    kwargs: dict[str, Any] = {"stdout": True, "stderr": True}
+def logs_text(container: Container, since: datetime | None = None, stderr: bool = True) -> str:
+    """All of a container's logs as text (passwords masked); stdout only with `stderr=False`."""
+    kwargs: dict[str, Any] = {"stdout": True, "stderr": stderr}
     if since is not None:
         kwargs["since"] = since
     return redact(container.logs(**kwargs).decode("utf-8", "replace"))
@@ -303,205 +282,111 @@ def exec_text(
         kwargs["environment"] = environment
     try:
         result = container.exec_run(argv, **kwargs)
-    except docker.errors.APIError as exc:
-        raise ContainerError(f"cannot exec in {container.name}: {_explain(exc)}") from None
+    except APIError as exc:
+        raise ContainerError(f"cannot exec in {container.name}: {explain(exc)}") from None
     return result.exit_code, (result.output or b"").decode("utf-8", "replace")
 
 
-def parse_docker_time(value: str | None) -> datetime | None:
-    """RFC 3339 with nanoseconds, as the engine writes it; None for unset (year 1)."""
-    if not value or value.startswith("0001-01-01"):
-        return None
-    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$", value)
-    if not m:
-        return None
-    fraction = (m.group(2) or "0")[:6].ljust(6, "0")
-    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
-    return datetime.fromisoformat(f"{m.group(1)}.{fraction}{zone}").astimezone(UTC)
+def get_container(name: str) -> Container:
+    """A container by name or id; ContainerError when there is none."""
+    try:
+        return client().containers.get(name)
+    except NotFound:
+        raise ContainerError(f"no container named {name} (see `docker ps -a`)") from None
 
 
-ENGINE_HEALTH_LOG = 5  # the engine keeps the last five probes
+def list_containers(label: str | None = None, all: bool = False) -> list[Container]:  # noqa: A002
+    """Running containers (every one with `all`), optionally only those with `label` (KEY or KEY=VALUE)."""
+    return client().containers.list(all=all, filters={"label": label} if label else None)
 
 
-@dataclass
-class Probe:
-    exit_code: int
-    output: str
-    start: str | None = None
-    end: str | None = None
+def process_argv(container: Container) -> list[str]:
+    """The process the container runs: entrypoint path + args, as the engine recorded them."""
+    attrs = container.attrs
+    return [attrs.get("Path", "")] + list(attrs.get("Args") or [])
 
 
-def health_probes(attrs: dict[str, Any], limit: int = 5) -> list[Probe]:
-    """The last probes of the engine's health log (it keeps five), oldest first, output masked."""
-    log = ((attrs.get("State") or {}).get("Health") or {}).get("Log") or []
-    return [
-        Probe(
-            exit_code=int(entry.get("ExitCode", -1)),
-            output=redact((entry.get("Output") or "").strip()),
-            start=entry.get("Start"),
-            end=entry.get("End"),
+def wait_exit(container: Container, timeout: float) -> int:
+    """Wait for a container to stop; its exit code (ContainerError when it does not stop in time)."""
+    try:
+        status = container.wait(timeout=timeout)
+    except RequestFailed:
+        raise ContainerError(f"container {container.name} did not finish in {timeout:g}s") from None
+    return int(status.get("StatusCode", -1))
+
+
+def stats(container: Container) -> dict[str, Any]:
+    """One `docker stats` sample of a running container (without waiting for a second one)."""
+    return container.stats(stream=False, one_shot=True)
+
+
+def create_stopped(image: str, *, name: str, labels: dict[str, str] | None = None) -> Container:
+    """A container created from `image` but never started (to read its files without running it)."""
+    try:
+        return client().containers.create(
+            image,
+            command=["true"],
+            entrypoint=[],
+            labels={RUN_LABEL: current_run_id(), **(labels or {})},
+            name=name,
         )
-        for entry in log[-limit:]
-    ]
+    except ImageNotFound:
+        raise ContainerError(f"image {image} is not present locally: build it first") from None
 
 
-def seconds_to_healthy(attrs: dict[str, Any]) -> float | None:
-    """Seconds from the container's start to the end of the probe that made it healthy.
-
-    The healthy transition comes with the first passing probe after the last failing one
-    among those the engine kept; None when the log no longer shows it (five passes kept).
-    """
-    started = parse_docker_time((attrs.get("State") or {}).get("StartedAt"))
-    probes = health_probes(attrs, limit=ENGINE_HEALTH_LOG)
-    if started is None or not probes:
-        return None
-    first_pass = None
-    seen_failure = False
-    for probe in probes:
-        if probe.exit_code == 0:
-            first_pass = first_pass or probe
-        else:
-            first_pass, seen_failure = None, True
-    if not seen_failure and len(probes) >= ENGINE_HEALTH_LOG:
-        return None  # the engine dropped older probes: the transition is no longer in its log
-    end = parse_docker_time(first_pass.end) if first_pass else None
-    return None if end is None else round(max(0.0, (end - started).total_seconds()), 2)
+def read_tree(
+    container: Container, path: str, max_bytes: int = 200_000_000, max_file: int = 1_000_000
+) -> list[tuple[tarfile.TarInfo, bytes | None]]:
+    """Entries under `path` in a container's filesystem (content of regular files up to `max_file`
+    bytes, else None); [] when the path does not exist. Refuses to read more than `max_bytes`."""
+    try:
+        stream, _stat = container.get_archive(path)
+    except NotFound:
+        return []
+    entries: list[tuple[tarfile.TarInfo, bytes | None]] = []
+    with tarfile.open(fileobj=_StreamReader(stream, max_bytes), mode="r|") as archive:
+        for member in archive:
+            data = None
+            if member.isfile() and member.size <= max_file:
+                handle = archive.extractfile(member)
+                data = handle.read() if handle else None
+            entries.append((member, data))
+    return entries
 
 
-# --------------------------------------------------------------------------- waiting
+class _StreamReader(io.RawIOBase):
+    """A file object over docker-py's chunk iterator, refusing to read past `limit` bytes."""
 
+    def __init__(self, chunks: Iterator[bytes], limit: int | None = None):
+        self._chunks = iter(chunks)
+        self._buffer = b""
+        self._read = 0
+        self._limit = limit
 
-@dataclass
-class HealthOutcome:
-    """What became of a container while waiting for it to turn healthy."""
-
-    status: str  # healthy | unhealthy | none (no HEALTHCHECK) | exited | timeout
-    seconds: float | None  # from container start to healthy
-    probes: list[tuple[int, str]]  # last health probes: (exit code, output)
-    reason: str | None = None  # one line, when not healthy
-    exit_code: int | None = None
-    restart_count: int = 0
-    oom_killed: bool = False
-    log_tail: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "healthy"
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def wait_healthy(container: Container, timeout: float, poll: float = 0.5) -> HealthOutcome:
-    """Poll until the container is healthy, unhealthy or stopped, or `timeout` seconds pass.
-
-    A container without a HEALTHCHECK that is running gives status "none" at once.
-    """
-    deadline = time.monotonic() + timeout
-    name = container.name
-    while True:
-        try:
-            container.reload()
-        except docker.errors.NotFound:
-            return HealthOutcome(
-                "exited", None, [], reason=f"container {name} was removed while starting"
-            )
-        attrs = container.attrs
-        state = attrs.get("State") or {}
-        health = state.get("Health")
-        probes = [(p.exit_code, p.output) for p in health_probes(attrs)]
-        restarts = int(attrs.get("RestartCount") or 0)
-        if state.get("Status") in ("exited", "dead", "restarting") or (
-            state.get("Status") != "created" and not state.get("Running")
-        ):
-            code = state.get("ExitCode")
-            tail = logs_tail(container, 10)
-            loop = f", restarted {restarts} time(s)" if restarts else ""
-            oom = " (killed: out of memory)" if state.get("OOMKilled") else ""
-            last = f"; last log line: {tail[-1]}" if tail else ""
-            return HealthOutcome(
-                "exited",
-                None,
-                probes,
-                exit_code=code,
-                restart_count=restarts,
-                oom_killed=bool(state.get("OOMKilled")),
-                log_tail=tail,
-                reason=f"container {name} exited with code {code}{oom}{loop}{last}",
-            )
-        if health is None:
-            return HealthOutcome(
-                "none",
-                None,
-                [],
-                restart_count=restarts,
-                reason=f"image of {name} defines no HEALTHCHECK",
-            )
-        status = health.get("Status")
-        if status == "healthy":
-            return HealthOutcome(
-                "healthy", seconds_to_healthy(attrs), probes, restart_count=restarts
-            )
-        if status == "unhealthy":
-            return HealthOutcome(
-                "unhealthy",
-                None,
-                probes,
-                restart_count=restarts,
-                log_tail=logs_tail(container, 10),
-                reason=f"container {name} is unhealthy after {health.get('FailingStreak', 0)} failing probe(s)"
-                f"{_last_probe(probes)}",
-            )
-        if time.monotonic() >= deadline:
-            return HealthOutcome(
-                "timeout",
-                None,
-                probes,
-                restart_count=restarts,
-                log_tail=logs_tail(container, 10),
-                reason=f"container {name} still '{status}' after {timeout:g}s{_last_probe(probes)}",
-            )
-        time.sleep(poll)
-
-
-def _last_probe(probes: list[tuple[int, str]]) -> str:
-    if not probes:
-        return ""
-    code, output = probes[-1]
-    first = output.strip().splitlines()[-1] if output.strip() else "(no output)"
-    return f"; last probe exit {code}: {first[:200]}"
-
-
-# --------------------------------------------------------------------------- HTTP over loopback
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
+    def readable(self) -> bool:
         return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+
+    def readinto(self, target: Any) -> int:
+        while not self._buffer:
+            try:
+                self._buffer = next(self._chunks)
+            except StopIteration:
+                return 0
+            self._read += len(self._buffer)
+            if self._limit is not None and self._read > self._limit:
+                raise ContainerError(f"more than {self._limit} bytes under the path being read")
+        n = min(len(target), len(self._buffer))
+        target[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
 
 
-_NO_PROXY_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def chunk_reader(chunks: Iterator[bytes]) -> io.BufferedReader:
+    """A buffered file object over a stream of chunks (e.g. `docker save`)."""
+    return io.BufferedReader(_StreamReader(chunks), buffer_size=1 << 20)
 
 
-def http_get(url: str, timeout: float = 5.0) -> tuple[int | None, str]:
-    """GET a loopback URL: (HTTP status, body). Connection errors give (None, reason); never raises
-    for them or for 4xx/5xx. Any non-loopback host is refused with ContainerError."""
-    host = urlsplit(url).hostname or ""
-    if not _is_loopback(host):
-        raise ContainerError(
-            f"refusing to send a request to {host or url}: only loopback addresses are allowed"
-        )
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})
-    try:
-        with _NO_PROXY_OPENER.open(request, timeout=timeout) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        body = exc.read().decode("utf-8", "replace") if exc.fp else ""
-        return exc.code, body
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, f"{type(reason).__name__}: {reason}" if not isinstance(reason, str) else reason
+def remove_quietly(container: Container) -> None:
+    """Force-remove a container (and its anonymous volumes), ignoring every engine error."""
+    with contextlib.suppress(*ENGINE_ERRORS):
+        container.remove(force=True, v=True)

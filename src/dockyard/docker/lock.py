@@ -19,7 +19,7 @@ LOCK_PATH = Path(os.environ.get("DOCKYARD_BUILD_LOCK", Path(tempfile.gettempdir(
 
 
 @contextmanager
-def exclusive_build(log: Callable[[str], None] = print, path: Path = LOCK_PATH) -> Iterator[None]:
+def exclusive_build(log: Callable[[str], None] = lambda message: None, path: Path = LOCK_PATH) -> Iterator[None]:
     with open(path, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,24 +1,25 @@
-"""Read a bake file: `docker buildx bake --print` when buildx is there, else an HCL parser.
+"""The bake model: the one reader of bake files, for builds, tasks and lint.
 
-Either way each target comes back with its context, Dockerfile, target stage and args,
-plus the line numbers of its block in the HCL text so findings can point at them.
+`docker buildx bake --print` evaluates the file when buildx is there (variables from the
+environment, functions, inherits: exactly as a build sees it); python-hcl2 stands in where it
+is not (lint only). Either way each target comes back with its context, Dockerfile, target
+stage, args and tags, plus the line numbers of its block so findings can point at them.
+`scan` reads only the text (names, groups, lines) and is cheap enough for `invoke --list`.
 `bake --print` only evaluates the file; it needs no running Docker Engine.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dockyard.core.errors import ConfigError
-
-BUILDX_TIMEOUT_S = 30
+from dockyard.core.errors import ConfigError, UnknownTarget
+from dockyard.docker import buildx
 
 
 class BakeError(ConfigError):
@@ -69,11 +70,36 @@ class BakeFile:
 
     def is_template(self, name: str) -> bool:
         """A target that only exists to be inherited from (`_common`), not one that is built."""
-        if name.startswith("_"):
-            return True
-        inherited = any(name in t.inherits for t in self.targets.values())
-        grouped = any(name in members for members in self.groups.values())
-        return inherited and not grouped
+        return is_template(name, self.targets, self.groups)
+
+    def resolve(self, names: list[str]) -> list[str]:
+        """Target names for the given targets/groups, groups expanded, order kept, no repeats."""
+        resolved: list[str] = []
+        for name in names:
+            for target in self._expand(name, trail=()):
+                if target not in resolved:
+                    resolved.append(target)
+        return resolved
+
+    def _expand(self, name: str, trail: tuple[str, ...]) -> list[str]:
+        if name in self.targets:
+            return [name]
+        if name in self.groups and name not in trail:
+            out: list[str] = []
+            for member in self.groups[name]:
+                out.extend(self._expand(member, (*trail, name)))
+            return out
+        known = ", ".join(sorted(set(self.targets) | set(self.groups) - {"default"}))
+        raise UnknownTarget(f"unknown bake target '{name}' (known: {known})")
+
+
+def is_template(name: str, targets: Mapping[str, BakeTarget], groups: Mapping[str, list[str]]) -> bool:
+    """A target that only exists to be inherited from (`_common`), not one that is built."""
+    if name.startswith("_"):
+        return True
+    inherited = any(name in t.inherits for t in targets.values())
+    grouped = any(name in members for members in groups.values())
+    return inherited and not grouped
 
 
 # --- the HCL text: blocks and line numbers -------------------------------------------------------
@@ -81,6 +107,7 @@ _BLOCK = re.compile(r'^\s*(target|group|variable|function)\s+"([^"]+)"\s*\{', re
 _ATTR = r"(?:^|[{\s;])(%s)\s*="
 _INHERITS = re.compile(r"inherits\s*=\s*\[([^\]]*)\]", re.DOTALL)
 _QUOTED = re.compile(r'"([^"]*)"')
+_LITERAL_STAGE = re.compile(r'(?:^|[{\s;])target\s*=\s*"([^"$]*)"', re.MULTILINE)
 
 
 @dataclass
@@ -121,11 +148,13 @@ def scan(text: str) -> tuple[dict[str, BakeTarget], dict[str, list[str]]]:
         body = text[block.start : block.end]
         if block.kind == "target":
             inherits = _INHERITS.search(body)
+            stage = _LITERAL_STAGE.search(body)
             targets[block.name] = BakeTarget(
                 name=block.name,
                 line=block.line,
                 attr_lines=_attr_lines(text, block),
                 inherits=_QUOTED.findall(inherits.group(1)) if inherits else [],
+                stage=stage.group(1) if stage else None,  # a literal; evaluation may replace it
             )
         elif block.kind == "group":
             members = re.search(r"targets\s*=\s*\[([^\]]*)\]", body, re.DOTALL)
@@ -134,15 +163,20 @@ def scan(text: str) -> tuple[dict[str, BakeTarget], dict[str, list[str]]]:
 
 
 # --- loading -------------------------------------------------------------------------------------
-def load_bake(path: Path, parser: str = "auto", cwd: Path | None = None) -> BakeFile:
-    """Evaluate `path`. parser: "auto" (buildx, else HCL), "buildx" or "hcl2"."""
-    return start_bake(path, parser, cwd).result()
+def load_bake(
+    path: Path, parser: str = "auto", cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> BakeFile:
+    """Evaluate `path`. parser: "auto" (buildx, else HCL), "buildx" or "hcl2"; `env` holds the
+    variables buildx reads (default: this process's environment)."""
+    if not path.is_file():
+        raise ConfigError(f"bake file not found: {path}")
+    return start_bake(path, parser, cwd, env).result()
 
 
 class PendingBake:
     """A bake file whose `buildx bake --print` runs in the background while other files are read."""
 
-    def __init__(self, path: Path, parser: str, cwd: Path | None) -> None:
+    def __init__(self, path: Path, parser: str, cwd: Path | None, env: Mapping[str, str] | None = None) -> None:
         if parser not in ("auto", "buildx", "hcl2"):
             raise ConfigError(f"[tool.dockyard.lint] bake_parser must be auto, buildx or hcl2, not {parser!r}")
         try:
@@ -151,20 +185,15 @@ class PendingBake:
             raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
         self.path, self.parser = path, parser
         self.targets, self.groups = scan(self.text)
-        self.process: subprocess.Popen[str] | None = None
+        self.process = None
         self.unavailable: str | None = None
+        self.printed_groups: dict[str, list[str]] = {}
         if parser in ("auto", "buildx") and self.targets:
             if shutil.which("docker") is None:
                 self.unavailable = "the docker CLI is not on PATH"
             else:
-                argv = ["docker", "buildx", "bake", "-f", str(path.resolve()), "--print"]
-                self.process = subprocess.Popen(
-                    [*argv, *self.targets],
-                    cwd=cwd or path.parent,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
+                names = list(dict.fromkeys([*self.targets, *self.groups]))
+                self.process = buildx.start_bake_print(path.resolve(), names, cwd or path.parent, env)
 
     def result(self) -> BakeFile:
         used = "hcl2" if self.parser == "hcl2" else "buildx"
@@ -189,11 +218,12 @@ class PendingBake:
             target.args = {str(k): str(v) for k, v in args.items() if v is not None}
             tags = spec.get("tags") or []
             target.tags = [str(t) for t in tags] if isinstance(tags, list) else []
+        groups = {**self.groups, **{k: v for k, v in self.printed_groups.items() if k in self.groups}}
         return BakeFile(
             path=self.path,
             lines=self.text.splitlines(),
             targets=self.targets,
-            groups=self.groups,
+            groups=groups,
             parser=used,
         )
 
@@ -202,31 +232,34 @@ class PendingBake:
             raise BuildxUnavailable(self.unavailable)
         if self.process is None:  # no targets
             return {}
-        try:
-            stdout, stderr = self.process.communicate(timeout=BUILDX_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.communicate()
-            raise BuildxUnavailable(f"docker buildx bake --print did not answer in {BUILDX_TIMEOUT_S} s") from None
         path = self.path
-        if self.process.returncode != 0:
-            error = _BUILDX_ERROR.search(stderr)
+        try:
+            data = buildx.finish_bake_print(self.process, path)
+        except buildx.BakePrintFailed as exc:
+            error = _BUILDX_ERROR.search(exc.stderr)
             if error is None:  # no buildx plugin: docker itself complains about the flags
-                raise BuildxUnavailable("docker buildx is not installed")
+                if "did not answer" in exc.stderr:
+                    raise BuildxUnavailable(exc.stderr) from None
+                if exc.stderr.startswith("unexpected output"):
+                    raise BakeError(path, 1, exc.stderr) from None
+                raise BuildxUnavailable("docker buildx is not installed") from None
             message = error.group("msg").strip()
             position = _HCL_POS.search(message)
             if position:
-                raise BakeError(path, int(position.group("line")), position.group("msg").strip())
-            raise BakeError(path, 1, message)
-        try:
-            data = json.loads(stdout)
-        except json.JSONDecodeError as exc:
-            raise BakeError(path, 1, f"unexpected output from docker buildx bake --print ({exc})") from None
+                raise BakeError(path, int(position.group("line")), position.group("msg").strip()) from None
+            raise BakeError(path, 1, message) from None
+        self.printed_groups = {
+            name: [str(t) for t in spec.get("targets", [])]
+            for name, spec in (data.get("group") or {}).items()
+            if isinstance(spec, dict)
+        }
         return data.get("target", {})
 
 
-def start_bake(path: Path, parser: str = "auto", cwd: Path | None = None) -> PendingBake:
-    return PendingBake(path, parser, cwd)
+def start_bake(
+    path: Path, parser: str = "auto", cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> PendingBake:
+    return PendingBake(path, parser, cwd, env)
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -363,3 +396,14 @@ def _interpolate(text: str, variables: dict[str, Any]) -> str:
         return match.group(0) if value is None else str(value)
 
     return _INTERP.sub(one, text)
+
+
+def scan_file(path: Path) -> BakeFile:
+    """A bake file from its text alone (no buildx, no evaluation): names, groups, literal stages.
+    Cheap enough to run on every `invoke --list`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    targets, groups = scan(text)
+    return BakeFile(path=path, lines=text.splitlines(), targets=targets, groups=groups, parser="text")

@@ -1,10 +1,16 @@
-"""The stage graph of a Dockerfile: FROM parents, COPY --from edges, what an image ends up with."""
+"""The stage graph of a Dockerfile: FROM parents, COPY --from and mount edges, which stages a
+target is built from, stage cycles, and what an image ends up with (USER, HEALTHCHECK, CMD...).
+
+Build, image checks and lint all read stages through this one graph, so a build report and the
+linter never disagree about it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from dockyard.dockerfile.expand import expand, references
 from dockyard.dockerfile.parser import (
     Dockerfile,
     Instruction,
@@ -12,7 +18,7 @@ from dockyard.dockerfile.parser import (
     arg_declarations,
     env_pairs,
 )
-from dockyard.dockerfile.shell import expand, references, resolve_dir
+from dockyard.dockerfile.shell import resolve_dir
 
 
 @dataclass(frozen=True)
@@ -27,8 +33,8 @@ class CopyEdge:
 
 
 @dataclass(frozen=True)
-class Step:
-    """An instruction with the state it runs in."""
+class InstructionState:
+    """An instruction with the WORKDIR and ENV it runs with."""
 
     stage: Stage
     instruction: Instruction
@@ -125,7 +131,7 @@ class StageGraph:
         return CopyEdge(stage, instruction, source, None if source else ref, paths)
 
     # --- state -------------------------------------------------------------------------------
-    def steps(self, stage: Stage) -> Iterator[Step]:
+    def steps(self, stage: Stage) -> Iterator[InstructionState]:
         """Every instruction of `stage`'s FROM chain, root first, with WORKDIR and ENV in effect."""
         workdir = "/"
         env: dict[str, str] = {}
@@ -148,7 +154,7 @@ class StageGraph:
                         env[name] = expand(value, scope)
                 elif instruction.cmd == "WORKDIR" and instruction.value:
                     workdir = resolve_dir(workdir, expand(instruction.value[0], scope))
-                yield Step(member, instruction, workdir, dict(env))
+                yield InstructionState(member, instruction, workdir, dict(env))
 
     def image_config(self, stage: Stage) -> ImageConfig:
         config = ImageConfig()
@@ -182,3 +188,72 @@ class StageGraph:
             if name in references(text):
                 uses.append(instruction)
         return uses
+
+
+def stage_names(graph: StageGraph) -> list[str]:
+    """Stage labels in file order (unnamed stages by index)."""
+    return [stage.label for stage in graph.dockerfile.stages]
+
+
+def stage_closure(graph: StageGraph, target: str) -> set[str]:
+    """`target` and every stage it is built from (FROM chain, COPY --from, RUN --mount from=)."""
+    start = graph.dockerfile.stage(target)
+    if start is None:
+        return set()
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        stage = todo.pop()
+        if stage.label in seen:
+            continue
+        seen.add(stage.label)
+        parent = graph.parent(stage)
+        if parent is not None:
+            todo.append(parent)
+        todo.extend(edge.source_stage for edge in graph.copy_edges(stage) if edge.source_stage is not None)
+    return seen
+
+
+def find_cycle(graph: StageGraph) -> list[str] | None:
+    """A cycle of stages, e.g. ["a", "b", "a"], or None.
+
+    BuildKit resolves `COPY --from=NAME` and `RUN --mount=from=NAME` against every stage of the
+    file, later ones included (a FROM only against earlier ones), so stages can depend on each
+    other in a circle; BuildKit 0.13 overflows its stack on such a file and takes dockerd down.
+    """
+    dockerfile = graph.dockerfile
+    needs: dict[int, list[Stage]] = {}
+    for stage in dockerfile.stages:
+        deps = [graph.parent(stage)] if graph.parent(stage) is not None else []
+        for instruction in stage.instructions:
+            refs = []
+            if instruction.cmd in ("COPY", "ADD") and instruction.flag("from"):
+                refs.append(expand(instruction.flag("from") or "", graph.global_args))
+            if instruction.cmd == "RUN":
+                for mount in instruction.flag_values("mount"):
+                    options = dict(part.partition("=")[::2] for part in mount.split(","))
+                    if options.get("from"):
+                        refs.append(expand(options["from"], graph.global_args))
+            deps += [s for s in (dockerfile.stage(ref) for ref in refs) if s is not None]
+        needs[stage.index] = deps
+    state: dict[int, str] = {}  # "open" while on the path, "done" after
+
+    def visit(stage: Stage, path: list[Stage]) -> list[str] | None:
+        state[stage.index] = "open"
+        for dep in needs[stage.index]:
+            if state.get(dep.index) == "open":
+                start = next(i for i, s in enumerate(path) if s.index == dep.index)
+                return [s.label for s in path[start:]] + [dep.label]
+            if dep.index not in state:
+                found = visit(dep, [*path, dep])
+                if found:
+                    return found
+        state[stage.index] = "done"
+        return None
+
+    for stage in dockerfile.stages:
+        if stage.index not in state:
+            found = visit(stage, [stage])
+            if found:
+                return found
+    return None

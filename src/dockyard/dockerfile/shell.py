@@ -6,14 +6,11 @@ import fnmatch
 import posixpath
 import re
 import shlex
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from dockyard.dockerfile.parser import Instruction
 
-_VAR = re.compile(
-    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^}]*))?\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
-)
 _SEPARATORS = {"&&", "||", ";", "|", "&", "(", ")", ";;", "|&", "\n"}
 _REDIRECTS = {">", ">>", "<", "<<", ">&", "<&", "&>", "&>>", ">|", "<>"}
 # Programs that run the next word as the real command.
@@ -34,31 +31,6 @@ _WRAPPERS = {
     "chroot",
 }
 _WRAPPER_OPERANDS = {"gosu": 1, "su-exec": 1, "chroot": 1}
-
-
-def expand(text: str, env: Mapping[str, str | None]) -> str:
-    """Expand $VAR / ${VAR} / ${VAR:-word} / ${VAR:+word} the way the Dockerfile frontend does.
-
-    Unknown variables expand to "" like in BuildKit; `env` maps names to values (None: unset).
-    """
-
-    def one(match: re.Match[str]) -> str:
-        name = match.group("braced") or match.group("bare")
-        value = env.get(name)
-        op = match.group("op")
-        word = match.group("word") or ""
-        if op in (":-", "-"):
-            return value if value not in (None, "") or (op == "-" and value is not None) else word
-        if op in (":+", "+"):
-            return word if value not in (None, "") or (op == "+" and value is not None) else ""
-        return value or ""
-
-    return _VAR.sub(one, text)
-
-
-def references(text: str) -> set[str]:
-    """Names of the variables `text` refers to."""
-    return {m.group("braced") or m.group("bare") for m in _VAR.finditer(text)}
 
 
 @dataclass

@@ -16,23 +16,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import tarfile
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockyard.core.errors import ConfigError
+from dockyard.docker.git import GitError, archive, git, tracked_paths
 
 SOURCES = ("worktree", "head")
-# Refuse absolute paths and `..` in the archive (Python >= 3.11.4; git archive never writes them).
-_SAFE = {"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}
 
 
-class ExportError(ConfigError):
-    """The tracked files cannot be exported (no git, no repository, nothing tracked)."""
+class ExportError(GitError):
+    """The tracked files cannot be exported (nothing tracked, unknown source)."""
 
 
 @dataclass
@@ -42,12 +38,6 @@ class Export:
     files: int = 0
     bytes: int = 0
     missing: list[str] = field(default_factory=list)  # tracked, but deleted from the working tree
-
-
-def tracked_paths(repo: Path) -> list[str]:
-    """Paths git tracks under `repo` (the index, submodules included), relative to `repo`."""
-    out = _git(repo, "ls-files", "-z", "--cached", "--recurse-submodules")
-    return [p for p in out.split("\0") if p]
 
 
 def export_tree(repo: Path, dest: Path, source: str = "worktree") -> Export:
@@ -94,7 +84,7 @@ def _export_worktree(repo: Path, export: Export) -> None:
 
 
 def _export_head(repo: Path, export: Export) -> None:
-    _git(
+    git(
         repo,
         "rev-parse",
         "--verify",
@@ -102,42 +92,4 @@ def _export_head(repo: Path, export: Export) -> None:
         "HEAD^{commit}",
         error=f"{repo} has no commit yet: commit, or export the working tree (source worktree)",
     )
-    # `repo` may be a subdirectory: archive its tree, from the top (archive also filters by cwd).
-    prefix = _git(repo, "rev-parse", "--show-prefix").strip()
-    top = _git(repo, "rev-parse", "--show-toplevel").strip()
-    proc = subprocess.Popen(
-        ["git", "-C", top, "archive", "--format=tar", f"HEAD:{prefix}"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stdout is not None
-    try:
-        with tarfile.open(fileobj=proc.stdout, mode="r|") as archive:
-            for member in archive:
-                archive.extract(member, export.root, **_SAFE)
-                if member.isfile() or member.issym():
-                    export.files += 1
-                    export.bytes += member.size
-    finally:
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        returncode = proc.wait()
-    if returncode != 0:
-        raise ExportError(f"git archive HEAD failed in {repo}: {_last_line(stderr)}")
-
-
-def _git(repo: Path, *args: str, error: str | None = None) -> str:
-    if shutil.which("git") is None:
-        raise ExportError("git is not on PATH: the isolated build context is made from git's tracked files")
-    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
-    if proc.returncode != 0:
-        if error:
-            raise ExportError(error)
-        if "not a git repository" in proc.stderr:
-            raise ExportError(f"{repo} is not in a git repository: images are built from tracked files only")
-        raise ExportError(f"git {args[0]} failed in {repo}: {_last_line(proc.stderr)}")
-    return proc.stdout
-
-
-def _last_line(text: str) -> str:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return lines[-1] if lines else "no error message"
+    export.files, export.bytes = archive(repo, "HEAD", export.root)

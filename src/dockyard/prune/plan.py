@@ -1,46 +1,32 @@
-"""Free disk space: `docker buildx prune` for build cache, and (opt-in) old dockyard images.
+"""What `invoke prune` removes and keeps, decided from data (pure functions; dockyard.prune.run acts).
 
-Measuring: build cache from `docker buildx du` (the builder that is pruned, any
-driver), images from the Engine's `GET /system/df` (`client.df()`).
+Measuring: the build cache from the Engine's build-cache records (`GET /system/df`, what
+`docker buildx du` lists for the default builder), images from the same `df`.
 
 What is removed:
-* build cache only, by `docker buildx prune` with the user's --all /
-  --keep-storage / --filter. Build cache is never an image: the images of the
-  deploy history are untouched by it;
-* with --images, tags of the service repositories of [tool.dockyard.caprover.images]
-  that are not protected. Protected: the images of the last two deploys of each
-  service in the deploy history (the running one and the rollback target) unless
-  --include-deployed, tags in `keep_tags` (default: latest), images a container
-  uses, and (with --filter until=D) images newer than D. Removal untags without
-  force; the Engine deletes the image when its last tag goes.
+* build cache only, by the Engine's `POST /build/prune` (`docker buildx prune --force`) with
+  the user's --all / --keep-storage / --filter. Build cache is never an image: the images of
+  the deploy history are untouched by it;
+* with --images, tags of the services' image repositories ([tool.dockyard.services]) that are
+  not protected. Protected: the images of the last two deploys of each service in the deploy
+  history (the running one and the rollback target) unless --include-deployed, tags in
+  `keep_tags` (default: latest), images a container uses, and (with --filter until=D) images
+  newer than D. Removal untags without force; the Engine deletes the image when its last tag goes.
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import asdict, dataclass, field
 
-from dockyard.core.errors import ConfigError, DockyardError
+from dockyard.build.cache import CacheUsage
+from dockyard.core.errors import ConfigError
+from dockyard.core.imageref import parse_ref
 from dockyard.deploy.history import Entry
 
-DEFAULT_KEEP_TAGS = ("latest",)
-
-# github.com/docker/go-units: HumanSize (decimal, 4 significant digits) and BytesSize (binary)
-_DECIMAL = {
-    "B": 1,
-    "kB": 1000,
-    "KB": 1000,
-    "MB": 1000**2,
-    "GB": 1000**3,
-    "TB": 1000**4,
-    "PB": 1000**5,
-}
-_BINARY = {"KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4, "PiB": 1024**5}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKMGTP]?i?B)\s*\*?\s*$")
 # go-units RAMInBytes, what `--keep-storage` accepts (1024-based)
 _RAM = re.compile(r"^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$")
-# Go's time.ParseDuration, what buildx accepts for until / unused-for
+# Go's time.ParseDuration, what the Engine accepts for until / unused-for
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
 _DURATION_SECONDS = {
     "ns": 1e-9,
@@ -52,22 +38,6 @@ _DURATION_SECONDS = {
     "m": 60,
     "h": 3600,
 }
-
-
-class PruneFailed(DockyardError):
-    """docker buildx prune (or du) exited non-zero."""
-
-
-def parse_size(text: str) -> int:
-    """'637.4MB' -> 637400000, '2.932kB' -> 2932, '1.50GiB' -> 1610612736, '0B' -> 0."""
-    match = _SIZE.match(text)
-    if not match:
-        raise ValueError(f"not a size: {text!r}")
-    number, unit = float(match.group(1)), match.group(2)
-    factor = _DECIMAL.get(unit) or _BINARY.get(unit)
-    if factor is None:
-        raise ValueError(f"unknown size unit in {text!r}")
-    return int(round(number * factor))
 
 
 def parse_keep_storage(text: str) -> int:
@@ -114,103 +84,43 @@ def parse_filters(values: list[str]) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class CacheUsage:
-    """The summary `docker buildx du` prints (sizes as bytes, rounded as it prints them)."""
+class CachePrune:
+    """One prune of the build cache: what is asked of the Engine."""
 
-    records: int
-    reclaimable: int
-    total: int
-    shared: int = 0
+    all_cache: bool = False
+    keep_storage: int | None = None  # bytes
+    keep_storage_text: str | None = None  # as the user gave it
+    filters: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def private(self) -> int:
-        return self.total - self.shared
+    def command(self) -> list[str]:
+        """The same prune as a docker CLI command, for people (`docker buildx prune --force ...`)."""
+        argv = ["docker", "buildx", "prune", "--force"]
+        if self.all_cache:
+            argv.append("--all")
+        if self.keep_storage_text:
+            argv += ["--keep-storage", self.keep_storage_text]
+        for key, value in self.filters.items():
+            argv += ["--filter", f"{key}={value}"]
+        return argv
+
+    def describe(self) -> str:
+        what = "ALL unused build cache" if self.all_cache else "dangling build cache"
+        if self.filters:
+            what += " matching " + ", ".join(f"{k}={v}" for k, v in self.filters.items())
+        return what
 
 
-def parse_du(text: str) -> CacheUsage:
-    """Parse `docker buildx du` (buildx 0.10+: rows, then Shared/Private/Reclaimable/Total)."""
-    summary: dict[str, int] = {}
-    records = 0
-    in_table = False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            in_table = False
-            continue
-        if stripped.startswith("ID") and "RECLAIMABLE" in stripped:
-            in_table = True
-            continue
-        key, sep, value = stripped.partition(":")
-        if sep and key in ("Shared", "Private", "Reclaimable", "Total"):
-            try:
-                summary[key] = parse_size(value)
-            except ValueError:
-                raise PruneFailed(f"cannot read `docker buildx du` line {stripped!r}") from None
-            in_table = False
-            continue
-        if in_table:
-            records += 1
-    if "Total" not in summary:
-        raise PruneFailed(
-            "`docker buildx du` printed no Total line; is buildx 0.10 or newer installed?"
-        )
-    return CacheUsage(
-        records=records,
-        reclaimable=summary.get("Reclaimable", 0),
-        total=summary["Total"],
-        shared=summary.get("Shared", 0),
+def cache_prune(
+    all_cache: bool = False, keep_storage: str | None = None, filters: list[str] | None = None
+) -> CachePrune:
+    """The user's --all / --keep-storage / --filter, checked."""
+    text = keep_storage.strip() if keep_storage else None
+    return CachePrune(
+        all_cache=all_cache,
+        keep_storage=parse_keep_storage(text) if text else None,
+        keep_storage_text=text,
+        filters=parse_filters(list(filters or [])),
     )
-
-
-def parse_prune_total(text: str) -> int | None:
-    """The `Total:` line `docker buildx prune` prints last: what it removed."""
-    for line in reversed(text.splitlines()):
-        key, sep, value = line.strip().partition(":")
-        if sep and key == "Total":
-            try:
-                return parse_size(value)
-            except ValueError:
-                return None
-    return None
-
-
-def du_argv(builder: str | None = None) -> list[str]:
-    return ["docker", "buildx", "du", *(["--builder", builder] if builder else [])]
-
-
-def prune_argv(
-    builder: str | None = None,
-    all_cache: bool = False,
-    keep_storage: str | None = None,
-    filters: dict[str, str] | None = None,
-) -> list[str]:
-    """`docker buildx prune --force ...` (dockyard asks for confirmation itself)."""
-    argv = ["docker", "buildx", "prune", "--force"]
-    if builder:
-        argv += ["--builder", builder]
-    if all_cache:
-        argv.append("--all")
-    if keep_storage:
-        parse_keep_storage(keep_storage)
-        argv += ["--keep-storage", keep_storage.strip()]
-    for key, value in (filters or {}).items():
-        argv += ["--filter", f"{key}={value}"]
-    return argv
-
-
-def build_cache_usage(builder: str | None = None, runner=subprocess.run) -> CacheUsage:  # noqa: ANN001
-    proc = runner(du_argv(builder), capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise PruneFailed(f"docker buildx du failed: {_last_line(proc.stderr or proc.stdout)}")
-    return parse_du(proc.stdout)
-
-
-def run_prune(argv: list[str], runner=subprocess.run) -> int | None:  # noqa: ANN001
-    """Run the prune; returns the bytes it says it removed (None when it printed no total)."""
-    proc = runner(argv, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise PruneFailed(f"docker buildx prune failed: {_last_line(proc.stderr or proc.stdout)}")
-    return parse_prune_total(proc.stdout)
 
 
 # ------------------------------------------------------------------ images
@@ -251,13 +161,6 @@ def images_from_df(df: dict) -> tuple[list[ImageInfo], ImageUsage]:
     return images, ImageUsage(count=len(images), layers_size=int(df.get("LayersSize") or 0))
 
 
-def repository_of(ref: str) -> str:
-    name = ref.split("@", 1)[0]
-    head, _, last = name.rpartition("/")
-    repo = last.rsplit(":", 1)[0] if ":" in last else last
-    return f"{head}/{repo}" if head else repo
-
-
 def protected_images(entries: list[Entry], per_service: int = 2) -> dict[str, str]:
     """Images named by the last `per_service` deploys (and successful deploys) of each service."""
     protected: dict[str, str] = {}
@@ -281,7 +184,7 @@ def select_images(
     images: list[ImageInfo],
     repositories: list[str],
     protected: dict[str, str],
-    keep_tags: tuple[str, ...] = DEFAULT_KEEP_TAGS,
+    keep_tags: tuple[str, ...] = ("latest",),
     older_than: float | None = None,
     now: float = 0.0,
 ) -> ImageSelection:
@@ -290,7 +193,7 @@ def select_images(
     selection = ImageSelection()
     for image in images:
         for ref in image.tags:
-            if repository_of(ref) not in wanted:
+            if parse_ref(ref).repository not in wanted:
                 continue
             tag = ref.rsplit(":", 1)[-1]
             if ref in protected:
@@ -310,12 +213,12 @@ def select_images(
 
 @dataclass
 class Report:
-    argv: list[str]
+    command: list[str]  # the prune as a docker CLI command would say it
     cache_before: CacheUsage
     images_before: ImageUsage
     cache_after: CacheUsage | None = None
     images_after: ImageUsage | None = None
-    reported_reclaimed: int | None = None
+    reclaimed: int | None = None  # bytes the Engine says the prune freed
     removed_images: list[str] = field(default_factory=list)
     kept_images: dict[str, str] = field(default_factory=dict)
     failed_images: dict[str, str] = field(default_factory=dict)
@@ -350,8 +253,3 @@ def _int(value: object, default: int) -> int:
         return int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return default
-
-
-def _last_line(text: str) -> str:
-    lines = [line for line in (text or "").strip().splitlines() if line.strip()]
-    return lines[-1][:200] if lines else "no output"

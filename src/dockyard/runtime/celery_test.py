@@ -8,25 +8,25 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from docker.models.containers import Container
-
 from dockyard.diagnose import celery_logs
+from dockyard.docker.client import Container
 from dockyard.docker.containers import (
     logs_tail,
     logs_text,
+    process_argv,
     temporary_container,
     temporary_network,
     unique_name,
-    wait_healthy,
 )
-from dockyard.runtime.steps import Step, StepFailed, Steps
+from dockyard.runtime.health import wait_healthy
+from dockyard.runtime.steps import StepFailed, StepResult, Steps
 
 
 @dataclass
 class CeleryReport:
     image: str
     ok: bool
-    steps: list[Step]
+    steps: list[StepResult]
     worker_line: str | None = None
     beat_line: str | None = None
     beat_mode: str | None = None
@@ -42,12 +42,6 @@ class CeleryReport:
         data = dict(self.__dict__)
         data["steps"] = [s.to_dict() for s in self.steps]
         return data
-
-
-def container_argv(container: Container) -> list[str]:
-    """The process the container runs: entrypoint path + args, as the engine recorded them."""
-    attrs = container.attrs
-    return [attrs.get("Path", "")] + list(attrs.get("Args") or [])
 
 
 def run_celery_test(
@@ -109,7 +103,7 @@ def run_celery_test(
                     )
                 )
                 report.containers.append(celery.name)
-                note["detail"] = " ".join(container_argv(celery))
+                note["detail"] = " ".join(process_argv(celery))
             _watch_logs(celery, report, steps, deadline, wait_for_due_task)
             with steps.run("HEALTHCHECK") as note:
                 outcome = wait_healthy(celery, max(1.0, deadline - time.monotonic()))
@@ -130,7 +124,7 @@ def run_celery_test(
 def _watch_logs(
     celery: Container, report: CeleryReport, steps: Steps, deadline: float, wait_for_due_task: bool
 ) -> None:
-    argv = container_argv(celery)
+    argv = process_argv(celery)
     wanted = ["worker ready", "beat started"] + (
         ["beat sent a due task"] if wait_for_due_task else []
     )

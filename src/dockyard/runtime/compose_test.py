@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dockyard.core.project import Project
-from dockyard.docker.containers import cleanup_shield, host_port, http_get, redact
+from dockyard.core.redact import redact
+from dockyard.docker.containers import cleanup_shield, host_port
 from dockyard.runtime import stack as stacks
-from dockyard.runtime.steps import Step, StepFailed, Steps
+from dockyard.runtime.http import http_get
+from dockyard.runtime.steps import StepFailed, StepResult, Steps
 
 ROUND_TRIP_CODE = """\
 from core.tasks import add
@@ -45,7 +46,7 @@ _EXCEPTION = re.compile(
 class ComposeReport:
     stack: str
     ok: bool
-    steps: list[Step]
+    steps: list[StepResult]
     services: list[stacks.ServiceState] = field(default_factory=list)
     failure: str | None = None
     kept: bool = False
@@ -76,11 +77,10 @@ def run_compose_test(
     keep: bool = False,
     on_step: Callable[[str], None] = lambda name: None,
     on_line: Callable[[str], None] = lambda line: None,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = lambda message: None,
 ) -> ComposeReport:
     """Run the compose test. Always takes the stack down (unless `keep`), on failure and Ctrl-C too."""
-    settings = stacks.stack_settings(project)
-    timeout = float(timeout or settings["timeout"])
+    timeout = float(timeout or project.settings.test.timeout)
     stack = stacks.new_stack(project, web_image=web_image, celery_image=celery_image, log=log)
     steps = Steps(on_step=on_step)
     report = ComposeReport(stack=stack.name, ok=False, steps=steps.items)
@@ -107,7 +107,7 @@ def run_compose_test(
         with cleanup_shield():
             if keep:
                 report.kept = True
-                report.down_command = stack.down_hint()
+                report.down_command = stack.project.down_hint()
             else:
                 on_step("down")
                 stacks.down(stack)
@@ -131,7 +131,7 @@ def _healthy(stack: stacks.Stack, steps: Steps, timeout: float) -> None:
         ]
         if bad:
             service, outcome = bad[0]
-            role = stacks.SERVICE_ROLES.get(service, "service")
+            role = stack.role(service)
             raise StepFailed(
                 f"the {role} (service {service}) did not become healthy: {outcome.reason}"
             )
@@ -143,9 +143,9 @@ def _healthy(stack: stacks.Stack, steps: Steps, timeout: float) -> None:
 
 def _health_endpoint(stack: stacks.Stack, steps: Steps) -> str:
     with steps.run("GET /health/") as note:
-        web = stacks.containers(stack).get("web")
+        web = stack.project.containers().get(stack.web_service)
         if web is None:
-            raise StepFailed("the web service has no container")
+            raise StepFailed(f"the web service ({stack.web_service}) has no container")
         url = f"http://127.0.0.1:{host_port(web, '80/tcp')}/health/"
         status, body = http_get(url, timeout=10)
         failing = _failing_checks(body)
@@ -171,15 +171,7 @@ def _failing_checks(body: str) -> str:
 
 
 def _manage_shell(stack: stacks.Stack, code: str, timeout: float) -> tuple[int | None, str]:
-    argv = stack.argv("exec", "-T", "web", "python", "manage.py", "shell", "-c", code)
-    try:
-        proc = subprocess.run(
-            argv, env=stack.env(), capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout or ""
-        return None, redact(out.decode() if isinstance(out, bytes) else out)
-    return proc.returncode, redact(proc.stdout + proc.stderr)
+    return stack.project.exec(stack.web_service, ["python", "manage.py", "shell", "-c", code], timeout)
 
 
 def _error_line(output: str) -> str:

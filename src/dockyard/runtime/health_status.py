@@ -5,10 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
-import docker.errors
-
-from dockyard.docker.client import client
-from dockyard.docker.containers import ContainerError, health_probes, seconds_to_healthy, wait_healthy
+from dockyard.docker.containers import get_container, list_containers
+from dockyard.runtime.health import health_probes, seconds_to_healthy, wait_healthy
 
 
 @dataclass
@@ -56,16 +54,7 @@ def health_rows(
 
     With `wait`, containers still "starting" are given up to that many seconds to settle.
     """
-    engine = client()
-    if names:
-        found = []
-        for name in names:
-            try:
-                found.append(engine.containers.get(name))
-            except docker.errors.NotFound:
-                raise ContainerError(f"no container named {name} (see `docker ps -a`)") from None
-    else:
-        found = engine.containers.list(filters={"label": label} if label else None)
+    found = [get_container(name) for name in names] if names else list_containers(label)
     if wait > 0:
         deadline = time.monotonic() + wait
         for container in found:

@@ -1,48 +1,28 @@
-"""The compose test stack (deployment/docker-compose.test.yml): argv, up, wait, state, down.
+"""The compose test stack (deployment/docker-compose.test.yml): images chosen, up, wait, state, down.
 
 Every stack gets a project name unique to the run, so two runs (or a developer's own
-`docker compose up`) never share containers, networks or volumes.
+`docker compose up`) never share containers, networks or volumes. The services and their order
+come from the compose file (dependencies first); what each one is (its role, for messages)
+from `[tool.dockyard.services]`.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import asdict, dataclass
 
-import docker.errors
-from docker.models.containers import Container
-
-from dockyard.build import base_images
+from dockyard.build.base_images import choose_base_image
 from dockyard.core.errors import DockyardError
 from dockyard.core.project import Project
-from dockyard.docker.client import client, image_exists, require_cli
-from dockyard.docker.containers import HealthOutcome, current_run_id, redact, wait_healthy
-
-PROJECT_LABEL = "com.docker.compose.project"
-SERVICE_LABEL = "com.docker.compose.service"
-
-# What each service of the test stack is, in the words an error message should use.
-SERVICE_ROLES = {
-    "postgres": "database",
-    "redis": "broker",
-    "web": "web server",
-    "celery-unified": "worker",
-}
-
-DEFAULTS = {
-    "web_image": "dockyard.local/refsite-web:latest",
-    "celery_image": "dockyard.local/refsite-celery:latest",
-    "postgres_image": "postgres:15",
-    "local_postgres_image": "dockyard-local/postgres:15",
-    "redis_image": "redis:7",
-    "local_redis_image": "dockyard-local/redis:7",
-    "timeout": 240,  # seconds for the stack to come up healthy
-}
+from dockyard.core.settings import ROLE_WORDS
+from dockyard.docker.client import NotFound
+from dockyard.docker.compose import ComposeProject
+from dockyard.docker.containers import current_run_id
+from dockyard.docker.images import image_exists
+from dockyard.dockerfile.compose import ComposeFile, load_compose
+from dockyard.runtime.health import HealthOutcome, wait_healthy
 
 
 class StackError(DockyardError):
@@ -51,19 +31,17 @@ class StackError(DockyardError):
 
 @dataclass(frozen=True)
 class Stack:
-    name: str
-    compose_file: Path
-    variables: dict[str, str] = field(default_factory=dict)
+    project: ComposeProject
+    services: tuple[str, ...]  # the compose file's services, dependencies first
+    roles: dict[str, str]  # service -> what it is, in the words a message uses ("broker")
+    web_service: str = "web"  # the service that answers HTTP (role web)
 
-    def argv(self, *args: str) -> list[str]:
-        """`docker compose -p NAME -f FILE ARGS...`"""
-        return ["docker", "compose", "-p", self.name, "-f", str(self.compose_file), *args]
+    @property
+    def name(self) -> str:
+        return self.project.name
 
-    def env(self) -> dict[str, str]:
-        return {**os.environ, **self.variables}
-
-    def down_hint(self) -> str:
-        return " ".join(self.argv("down", "-v", "--remove-orphans"))
+    def role(self, service: str) -> str:
+        return self.roles.get(service, "service")
 
 
 @dataclass
@@ -95,8 +73,20 @@ class ServiceState:
         return {**asdict(self), "ok": self.ok}
 
 
-def stack_settings(project: Project) -> dict:
-    return project.section("test", DEFAULTS)
+def start_order(compose: ComposeFile) -> tuple[str, ...]:
+    """The compose file's services, each after the ones it depends on (file order otherwise)."""
+    order: list[str] = []
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if name in order or name in trail or name not in compose.services:
+            return
+        for dependency in compose.services[name].depends_on:
+            visit(dependency.service, (*trail, name))
+        order.append(name)
+
+    for name in compose.services:
+        visit(name, ())
+    return tuple(order)
 
 
 def new_stack(
@@ -105,95 +95,68 @@ def new_stack(
     web_image: str | None = None,
     celery_image: str | None = None,
     name: str | None = None,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] = lambda message: None,
 ) -> Stack:
     """A stack with a unique project name and every image chosen (local stand-ins where needed)."""
-    settings = stack_settings(project)
+    settings = project.settings
     compose_file = project.path("compose_file")
     if not compose_file.is_file():
         raise StackError(f"compose file not found: {compose_file}")
+    test = settings.test
     variables = {
-        "WEB_IMAGE": web_image or settings["web_image"],
-        "CELERY_IMAGE": celery_image or settings["celery_image"],
-        "POSTGRES_IMAGE": base_images.choose_base_image(
-            settings["postgres_image"], settings["local_postgres_image"], log=log
-        ),
-        "REDIS_IMAGE": base_images.choose_base_image(
-            settings["redis_image"], settings["local_redis_image"], log=log
-        ),
+        "WEB_IMAGE": web_image or settings.test_web_image or "",
+        "CELERY_IMAGE": celery_image or settings.test_celery_image or "",
+        "POSTGRES_IMAGE": choose_base_image(test.postgres_image, test.local_postgres_image, log=log),
+        "REDIS_IMAGE": choose_base_image(test.redis_image, test.local_redis_image, log=log),
     }
     for key in ("WEB_IMAGE", "CELERY_IMAGE"):
-        if not image_exists(variables[key]):
+        if not variables[key] or not image_exists(variables[key]):
             raise StackError(
-                f"image {variables[key]} is not present locally: run invoke build.essential "
+                f"image {variables[key] or '(none configured)'} is not present locally: run invoke build.essential "
                 f"(or pass --{key.split('_')[0].lower()}-image)"
             )
+    compose = load_compose(compose_file)
     return Stack(
-        name=name or f"dockyard-test-{current_run_id()}-{uuid.uuid4().hex[:4]}",
-        compose_file=compose_file,
-        variables=variables,
+        project=ComposeProject(
+            name=name or f"dockyard-test-{current_run_id()}-{uuid.uuid4().hex[:4]}",
+            compose_file=compose_file,
+            variables=variables,
+        ),
+        services=start_order(compose),
+        roles={service: ROLE_WORDS[settings.role_of(service)] for service in compose.services},
+        web_service=next((s for s in compose.services if settings.role_of(s) == "web"), "web"),
     )
 
 
 def up(stack: Stack, on_line: Callable[[str], None] = lambda line: None) -> None:
     """`docker compose up -d` (never pulls); compose itself waits for the health-based depends_on."""
-    require_cli("compose")
-    proc = subprocess.Popen(
-        stack.argv("up", "--detach", "--pull", "never", "--no-build"),
-        env=stack.env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        bufsize=1,
-    )
-    lines: list[str] = []
-    assert proc.stdout is not None
-    for raw in proc.stdout:
-        line = redact(raw.rstrip())
-        if line:
-            lines.append(line)
-            on_line(line)
-    if proc.wait() != 0:
-        problems = [s.describe() for s in service_states(stack) if not s.ok]
+    returncode, lines = stack.project.up(on_line)
+    if returncode != 0:
+        trouble = [s.describe() for s in service_states(stack) if not s.ok]
         last = lines[-1] if lines else "no output"
-        raise StackError(
-            f"docker compose up failed: {last}" + (f" ({'; '.join(problems)})" if problems else "")
-        )
+        raise StackError(f"docker compose up failed: {last}" + (f" ({'; '.join(trouble)})" if trouble else ""))
 
 
 def down(stack: Stack) -> bool:
     """Remove the stack's containers, networks and volumes; True when compose reported success."""
-    proc = subprocess.run(
-        stack.argv("down", "--volumes", "--remove-orphans", "--timeout", "5"),
-        env=stack.env(),
-        capture_output=True,
-        text=True,
-    )
-    return proc.returncode == 0
-
-
-def containers(stack: Stack) -> dict[str, Container]:
-    """Service name -> its container (stopped ones too)."""
-    found = client().containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={stack.name}"})
-    return {c.labels.get(SERVICE_LABEL, c.name): c for c in found}
+    return stack.project.down()
 
 
 def service_states(stack: Stack, services: list[str] | None = None) -> list[ServiceState]:
-    by_service = containers(stack)
+    by_service = stack.project.containers()
     states = []
-    for service in services or list(SERVICE_ROLES):
+    for service in services or list(stack.services):
         container = by_service.get(service)
-        role = SERVICE_ROLES.get(service, "service")
+        role = stack.role(service)
         if container is None:
             states.append(ServiceState(service, role, "-", "missing", None, None, 0, ""))
             continue
         try:
             container.reload()
-        except docker.errors.NotFound:
+        except NotFound:
             states.append(ServiceState(service, role, container.name, "missing", None, None, 0, ""))
             continue
         state = container.attrs.get("State") or {}
-        health = (state.get("Health") or {}).get("Status")
         running = state.get("Status") == "running"
         states.append(
             ServiceState(
@@ -201,7 +164,7 @@ def service_states(stack: Stack, services: list[str] | None = None) -> list[Serv
                 role=role,
                 container=container.name,
                 status=state.get("Status", "unknown"),
-                health=health,
+                health=(state.get("Health") or {}).get("Status"),
                 exit_code=None if running else state.get("ExitCode"),
                 restart_count=int(container.attrs.get("RestartCount") or 0),
                 image=container.attrs.get("Config", {}).get("Image", ""),
@@ -214,13 +177,11 @@ def wait_services(stack: Stack, timeout: float) -> dict[str, HealthOutcome]:
     """Wait for every service to be healthy (or running, without a HEALTHCHECK); stops at the first failure."""
     deadline = time.monotonic() + timeout
     outcomes: dict[str, HealthOutcome] = {}
-    by_service = containers(stack)
-    for service in SERVICE_ROLES:
+    by_service = stack.project.containers()
+    for service in stack.services:
         container = by_service.get(service)
         if container is None:
-            outcomes[service] = HealthOutcome(
-                "exited", None, [], reason=f"service {service} has no container"
-            )
+            outcomes[service] = HealthOutcome("exited", None, [], reason=f"service {service} has no container")
             break
         outcome = wait_healthy(container, max(1.0, deadline - time.monotonic()))
         outcomes[service] = outcome

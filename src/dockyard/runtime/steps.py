@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 
 @dataclass
-class Step:
+class StepResult:
     """One thing a test did, whether it passed, how long it took, and what it saw."""
 
     name: str
@@ -27,9 +27,9 @@ class StepFailed(Exception):
 
 @dataclass
 class Steps:
-    """Collects Step results; `run` times a block and records it (a StepFailed marks it failed)."""
+    """Collects StepResult results; `run` times a block and records it (a StepFailed marks it failed)."""
 
-    items: list[Step] = field(default_factory=list)
+    items: list[StepResult] = field(default_factory=list)
     on_step: Callable[[str], None] = lambda name: None
 
     @contextmanager
@@ -40,9 +40,9 @@ class Steps:
         try:
             yield note
         except StepFailed as exc:
-            self.items.append(Step(name, False, round(time.monotonic() - start, 2), str(exc)))
+            self.items.append(StepResult(name, False, round(time.monotonic() - start, 2), str(exc)))
             raise
-        self.items.append(Step(name, True, round(time.monotonic() - start, 2), note["detail"]))
+        self.items.append(StepResult(name, True, round(time.monotonic() - start, 2), note["detail"]))
 
     @property
     def ok(self) -> bool:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-import docker.errors
-
-from dockyard.docker.containers import ContainerError, logs_tail, temporary_container, unique_name
+from dockyard.docker.containers import ContainerError, logs_tail, temporary_container, unique_name, wait_exit
+from dockyard.docker.images import ImageError, image_attrs
 
 _ID = re.compile(
     r"uid=(?P<uid>\d+)(?:\((?P<user>[^)]*)\))? gid=(?P<gid>\d+)(?:\((?P<group>[^)]*)\))?"
@@ -39,11 +38,9 @@ def parse_id(output: str) -> tuple[int | None, int | None, str | None]:
 
 def check_uid(image: str, expected_uid: int = 1000, timeout: float = 60) -> UidResult:
     """Run `id` in a throw-away container of `image` (entrypoint replaced: the user is what counts)."""
-    from dockyard.docker.client import client
-
     try:
-        configured = client().images.get(image).attrs.get("Config", {}).get("User") or ""
-    except docker.errors.ImageNotFound:
+        configured = image_attrs(image).get("Config", {}).get("User") or ""
+    except ImageError:
         return UidResult(
             image, "", "", None, None, None, False, "image not present locally: build it first"
         )
@@ -51,12 +48,12 @@ def check_uid(image: str, expected_uid: int = 1000, timeout: float = 60) -> UidR
         with temporary_container(
             image, name=unique_name("dockyard-test-id"), entrypoint=["id"], command=[]
         ) as container:
-            status = container.wait(timeout=timeout)
+            code = wait_exit(container, timeout)
             output = "\n".join(logs_tail(container, 5)).strip()
     except ContainerError as exc:
         return UidResult(image, configured, "", None, None, None, False, str(exc))
     uid, gid, user = parse_id(output)
-    if status.get("StatusCode") != 0 or uid is None:
+    if code != 0 or uid is None:
         return UidResult(
             image,
             configured,
@@ -65,7 +62,7 @@ def check_uid(image: str, expected_uid: int = 1000, timeout: float = 60) -> UidR
             None,
             None,
             False,
-            f"`id` exited with {status.get('StatusCode')}: {output or 'no output'}",
+            f"`id` exited with {code}: {output or 'no output'}",
         )
     ok = uid == expected_uid
     detail = f"runs as uid {uid}" + (

@@ -7,17 +7,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dockyard.core.redact import redact
 from dockyard.docker.containers import (
     cleanup_shield,
+    force_remove,
     host_port,
-    http_get,
     logs_tail,
-    redact,
     run_container,
     unique_name,
-    wait_healthy,
 )
-from dockyard.runtime.steps import Step, StepFailed, Steps
+from dockyard.runtime.health import wait_healthy
+from dockyard.runtime.http import http_get
+from dockyard.runtime.steps import StepFailed, StepResult, Steps
 
 TEST_ENVIRONMENT = {
     "DJANGO_SECRET_KEY": "dockyard-test-only-not-a-secret",
@@ -30,7 +31,7 @@ class WebReport:
     image: str
     container: str
     ok: bool
-    steps: list[Step]
+    steps: list[StepResult]
     url: str | None = None
     status: int | None = None
     body: object = None
@@ -99,7 +100,7 @@ def run_web_test(
             if container is not None and keep:
                 report.kept = True
             elif container is not None:
-                container.remove(force=True, v=True)
+                force_remove(container)
     return report
 
 

@@ -12,16 +12,20 @@ from dockyard.cli.tasks._task import task
 @task(default=True, help={"force": "rebuild every local image even when it exists"})
 def bootstrap(c, force=False):
     """Make the dockyard-local/* base, postgres and redis images from Debian packages."""
+    from rich.text import Text
+
     from dockyard.build import base_images
     from dockyard.cli.console import console
     from dockyard.core.project import find_project
 
     project = find_project()
     made = base_images.ensure_local_images(
-        project.root / "deployment" / "local-images", force=force, log=lambda m: console.print(f"[dim]base:[/] {m}")
+        project.root / "deployment" / "local-images",
+        force=force,
+        log=lambda m: console.print(Text.assemble(("base: ", "dim"), m)),
     )
     if made:
-        console.print(f"made {len(made)} image(s): {', '.join(made)}")
+        console.print(f"made {len(made)} image(s): {', '.join(made)}", markup=False)
     else:
         console.print("local base images already present (use --force to rebuild)")
 

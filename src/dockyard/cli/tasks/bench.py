@@ -24,9 +24,10 @@ def bench(c, skip_cold=False, skip_checks=False, source="worktree", out=None, js
     made afterwards (the build cache is kept). Prints a table; writes JSON, an HTML chart and a
     Markdown table under bench/results/.
     """
-    from dockyard.bench.runner import BenchOptions, execute
+    from dockyard.bench.runner import BenchOptions
+    from dockyard.cli.bench import run_bench
 
-    execute(
+    run_bench(
         BenchOptions(
             skip_cold=skip_cold,
             skip_checks=skip_checks,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
-
 from dockyard.cli.tasks._task import task
 
 # library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
@@ -12,7 +9,7 @@ from dockyard.cli.tasks._task import task
 
 @task(
     help={
-        "service": "service to deploy: a key of [tool.dockyard.caprover.apps] (web, ...)",
+        "service": "service to deploy: one of [tool.dockyard.services] with an app (web, ...)",
         "tag": "image tag to deploy, normally the git SHA; recorded as the deploy's SHA",
         "image": "full image reference to deploy instead of <images.SERVICE>:<tag>",
         "wait": "let CapRover answer when the deploy is done (default: when it starts, as its CLI)",
@@ -20,19 +17,22 @@ from dockyard.cli.tasks._task import task
         "json": "print the recorded history entry as JSON",
     },
 )
-def deploy(c, service, tag=None, image=None, wait=False, dry_run=False, json_=False):
+def deploy(c, service, tag=None, image=None, wait=False, dry_run=False, json=False):
     """Deploy SERVICE's image (--tag SHA) through CapRover's API; token from the environment.
 
     Token: CAPROVER_APP_TOKEN_<SERVICE>, CAPROVER_APP_TOKEN, or the file named by
     CAPROVER_APP_TOKEN_FILE / [tool.dockyard.caprover] token_file. URL: CAPROVER_URL or
     [tool.dockyard.caprover] url. Every attempt is recorded in .dockyard/deploy-history.jsonl.
     """
+    from dataclasses import asdict
+
     from dockyard.cli.console import console, progress_console
+    from dockyard.cli.tasks._output import emit, warning
     from dockyard.core.project import find_project
     from dockyard.deploy import caprover, history
     from dockyard.deploy import deployer as deploying
 
-    settings = caprover.load_settings(find_project())
+    settings = caprover.deploy_config(find_project(), warn=warning)
     job = deploying.prepare(settings, service, tag=tag, image=image)
     with progress_console.status(f"checking {job.image}"):
         (ready,) = deploying.preflight([job], settings)
@@ -58,8 +58,8 @@ def deploy(c, service, tag=None, image=None, wait=False, dry_run=False, json_=Fa
         return
     with progress_console.status(f"deploying {job.image} to {job.app}"):
         entry = deploying.run(job, settings, ready.token, wait=wait)
-    if json_:
-        console.print_json(json.dumps(asdict(entry)))
+    if json:
+        emit(True, asdict(entry), None)
     elif entry.result == history.DEPLOYED:
         console.print(
             f"{entry.service}: deployed, {entry.app} runs {entry.image} ({entry.detail})",
@@ -74,11 +74,8 @@ def deploy(c, service, tag=None, image=None, wait=False, dry_run=False, json_=Fa
 
 
 def _warn_plain_http(url: str) -> None:
-    from dockyard.cli.console import progress_console
-    from dockyard.deploy import caprover
+    from dockyard.cli.tasks._output import warning
+    from dockyard.core.net import is_loopback_url
 
-    if url.startswith("http://") and not caprover.is_loopback(url):
-        progress_console.print(
-            "[yellow]warning:[/] CAPROVER_URL is plain http: the app token crosses the "
-            "network unencrypted; use https://"
-        )
+    if url.startswith("http://") and not is_loopback_url(url):
+        warning("CAPROVER_URL is plain http: the app token crosses the network unencrypted; use https://")

@@ -19,14 +19,6 @@ def lint(c, json=False, sarif=None, path=None, no_hadolint=False):
     Rules, their ids and fixes: docs/lint-rules.md. Disable rules in [tool.dockyard.lint] disable,
     or on a line with `# dockyard: ignore=ID`.
     """
-    # imported here so that `invoke --list` and every other task do not pay for the linter
-    from dockyard.lint.api import lint_project
+    from dockyard.cli.lint import lint_and_print
 
-    result, root = lint_project(path, run_hadolint=not no_hadolint)
-    from dockyard.cli.console import console
-    from dockyard.lint.output import emit, failure_message
-    from dockyard.lint.runner import LintFailed
-
-    emit(result, root, console, as_json=json, sarif=sarif)
-    if result.failed:
-        raise LintFailed(failure_message(result))
+    lint_and_print(path, json=json, sarif=sarif, hadolint=not no_hadolint)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 from invoke import Collection
 
 from dockyard.cli.tasks._output import emit, note
 from dockyard.cli.tasks._task import task
-from dockyard.core.errors import CheckFailed
+from dockyard.core.errors import CheckFailed, ConfigError
 
 # library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
 
@@ -73,11 +71,12 @@ def web(c, image=None, port=0, timeout=120, keep=False, json=False):
     """Run the web image on 127.0.0.1:PORT and poll /health/ until it answers 200 (then its HEALTHCHECK)."""
     from dockyard.cli.views import runtime as view
     from dockyard.core.project import find_project
-    from dockyard.runtime import stack
     from dockyard.runtime.web_test import run_web_test
 
     project = find_project()
-    image = image or stack.stack_settings(project)["web_image"]
+    image = image or project.settings.test_web_image
+    if not image:
+        raise ConfigError("no web image: pass --image, or give the service with role \"web\" an image")
     report = run_web_test(image, port=int(port), timeout=float(timeout), keep=keep, on_step=_step)
     emit(json, report.to_dict(), view.web_view(report))
     if not report.ok:
@@ -94,22 +93,20 @@ def web(c, image=None, port=0, timeout=120, keep=False, json=False):
 )
 def celery(c, image=None, timeout=120, due_task=True, json=False):
     """Run celery-unified with its own redis and postgres; pass when both worker and beat are seen."""
-    from dockyard.build import base_images
+    from dockyard.build.base_images import choose_base_image
     from dockyard.cli.views import runtime as view
     from dockyard.core.project import find_project
-    from dockyard.runtime import stack
     from dockyard.runtime.celery_test import run_celery_test
 
     project = find_project()
-    settings = stack.stack_settings(project)
+    settings = project.settings.test
+    image = image or project.settings.test_celery_image
+    if not image:
+        raise ConfigError("no worker image: pass --image, or give the service with role \"worker\" an image")
     report = run_celery_test(
-        image or settings["celery_image"],
-        redis_image=base_images.choose_base_image(
-            settings["redis_image"], settings["local_redis_image"], log=note
-        ),
-        postgres_image=base_images.choose_base_image(
-            settings["postgres_image"], settings["local_postgres_image"], log=note
-        ),
+        image,
+        redis_image=choose_base_image(settings.redis_image, settings.local_redis_image, log=note),
+        postgres_image=choose_base_image(settings.postgres_image, settings.local_postgres_image, log=note),
         timeout=float(timeout),
         wait_for_due_task=due_task,
         on_step=_step,
@@ -120,16 +117,15 @@ def celery(c, image=None, timeout=120, due_task=True, json=False):
 
 
 def runtime_images(project) -> list[str]:
-    """The first tag of every target in the bake group 'production' (web, celery-unified, flower)."""
-    from dockyard.build import bake_print as bake
+    """The first tag of every target in the bake group [tool.dockyard.test] runtime_group."""
+    import os
 
-    definition = bake.load_definition(
-        project.path("bake_file"), cwd=project.root, env=dict(os.environ)
-    )
-    group = project.get("test.runtime_group", "production")
+    from dockyard.dockerfile.bake import load_bake
+
+    definition = load_bake(project.path("bake_file"), parser="buildx", cwd=project.root, env=dict(os.environ))
     return [
         definition.targets[name].tags[0]
-        for name in definition.resolve([group])
+        for name in definition.resolve([project.settings.test.runtime_group])
         if definition.targets[name].tags
     ]
 

@@ -22,27 +22,26 @@ JSON_HELP = "print the report as JSON instead of tables"
     }
 )
 def build(c, target, no_cache=False, verbose=False, json=False):
-    """Rebuild TARGET with plain progress; report the failing step and the cache state.
+    """Rebuild TARGET; report the failing step and the cache state.
 
     The failing step is shown with its command, error and last output lines. Exits non-zero
     when the build fails."""
+    from rich.markup import escape
+
     from dockyard.cli.console import progress_console
     from dockyard.cli.views import diagnose as view
     from dockyard.core.project import find_project
     from dockyard.diagnose import build as build_mod
 
     project = find_project()
-    progress_console.print(f"[cyan]→[/] rebuilding {target} with --progress=plain")
-    printer = (
-        (lambda line: progress_console.out(line, highlight=False))
-        if verbose
-        else (lambda line: None)
-    )
+    from dockyard.cli.views.build import plain_printer
+
+    progress_console.print(f"[cyan]→[/] rebuilding {escape(target)}")
     diagnosis = build_mod.diagnose_build(
         project,
         target,
         no_cache=no_cache,
-        on_line=printer,
+        on_update=plain_printer if verbose else (lambda update: None),
         log=note,
     )
     emit(json, diagnosis.to_dict(), view.build_view(diagnosis))
@@ -53,11 +52,11 @@ def build(c, target, no_cache=False, verbose=False, json=False):
 @task(
     help={
         "name": "container name or id",
-        "lines": "how many log lines to show (default 30)",
+        "lines": "how many log lines to show (default: [tool.dockyard.troubleshoot] log_lines, 30)",
         "json": JSON_HELP,
     }
 )
-def container(c, name, lines=30, json=False):
+def container(c, name, lines=0, json=False):
     """Why container NAME will not start or stay healthy.
 
     Shows the logs tail, the health log, state/restarts/OOM, permissions of /code and whether
@@ -67,12 +66,12 @@ def container(c, name, lines=30, json=False):
     from dockyard.diagnose import container as container_mod
 
     project = find_project()
-    settings = project.section("troubleshoot", container_mod.DEFAULTS)
+    settings = project.settings.troubleshoot
     report = container_mod.inspect_container(
         name,
-        code_dir=settings["code_dir"],
-        writable_paths=list(settings["writable_paths"]),
-        log_lines=int(lines),
+        code_dir=settings.code_dir,
+        writable_paths=list(settings.writable_paths),
+        log_lines=int(lines) or settings.log_lines,
     )
     emit(json, report.to_dict(), view.container_view(report))
     if not report.ok:
@@ -125,18 +124,18 @@ def size(c, image, json=False):
     from dockyard.diagnose import size as size_mod
 
     project = find_project()
-    settings = project.section("troubleshoot", size_mod.DEFAULTS)
+    settings = project.settings.troubleshoot
     progress_console.print(f"[cyan]→[/] reading the layers of {image} (docker save)")
     report = size_mod.analyse_image(
         image,
-        code_dir=settings["code_dir"],
-        min_waste=int(settings["min_waste_bytes"]),
-        min_cache=int(settings["min_cache_bytes"]),
+        code_dir=settings.code_dir,
+        min_waste=int(settings.min_waste_bytes),
+        min_cache=int(settings.min_cache_bytes),
     )
     emit(
         json,
         report.to_dict(),
-        view.size_view(report, int(settings["top_layers"]), int(settings["top_paths"])),
+        view.size_view(report, int(settings.top_layers), int(settings.top_paths)),
     )
 
 

@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from dockyard.runtime.steps import Step
+from dockyard.runtime.steps import StepResult
 
 
 def verdict(ok: bool, what: str, failure: str | None = None) -> Text:
@@ -15,7 +15,7 @@ def verdict(ok: bool, what: str, failure: str | None = None) -> Text:
     return Text.assemble(("FAIL ", "bold red"), what, (f": {failure}" if failure else "", "red"))
 
 
-def steps_table(steps: list[Step], title: str) -> Table:
+def steps_table(steps: list[StepResult], title: str) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column("step")
     table.add_column("result")

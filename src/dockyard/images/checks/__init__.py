@@ -10,12 +10,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import docker.errors
-import requests.exceptions
-
 from dockyard.core.errors import DockyardError
+from dockyard.docker.client import ENGINE_ERRORS
 from dockyard.images.checks import celery, health, memory, node_modules, secrets, size, user
-from dockyard.images.checks.config import Settings, load_settings, settings_from
 from dockyard.images.checks.context import ServicePool, TargetContext, target_context
 from dockyard.images.checks.result import CheckResult
 
@@ -39,12 +36,9 @@ __all__ = [
     "CHECKS",
     "CheckResult",
     "ServicePool",
-    "Settings",
     "TargetContext",
-    "load_settings",
     "run_check",
     "run_checks",
-    "settings_from",
     "target_context",
 ]
 
@@ -54,7 +48,7 @@ def run_check(name: str, ctx: TargetContext) -> CheckResult:
     start = time.monotonic()
     try:
         result = CHECKS[name](ctx)
-    except (DockyardError, docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+    except (DockyardError, *ENGINE_ERRORS) as exc:
         text = str(exc).strip().splitlines()
         result = CheckResult(name, ctx.target, False, "error", "-", f"could not run: {text[0] if text else exc}")
     result.seconds = round(time.monotonic() - start, 2)
@@ -65,7 +59,7 @@ def run_checks(ctx: TargetContext, on_result: Callable[[CheckResult], None] = la
     """Every check the target's settings list, in `CHECKS` order."""
     results = []
     for name in CHECKS:
-        if name in ctx.settings["checks"]:
+        if name in ctx.settings.checks:
             result = run_check(name, ctx)
             on_result(result)
             results.append(result)

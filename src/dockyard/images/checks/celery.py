@@ -48,7 +48,7 @@ def judge(log: str, ping_exit: int | None, ping_output: str) -> tuple[bool, str,
 def celery_starts(ctx: TargetContext) -> CheckResult:
     running = ctx.running()
     container = running.container
-    deadline = running.started + float(ctx.settings["startup_seconds"])
+    deadline = running.started + float(ctx.settings.startup_seconds)
     log = containers.logs_text(container)
     ready_at = None
     while time.monotonic() < deadline:
@@ -68,7 +68,7 @@ def celery_starts(ctx: TargetContext) -> CheckResult:
     ping_exit, ping_output = None, "the container is not running"
     if container.status == "running":
         node = f"celery@{container.attrs['Config']['Hostname']}"
-        argv = ["celery", "--app", ctx.settings["celery_app"], "inspect", "ping"]
+        argv = ["celery", "--app", ctx.settings.celery_app, "inspect", "ping"]
         ping_exit, ping_output = containers.exec_text(container, [*argv, "--destination", node, "--timeout", "10"])
     passed, measured, detail = judge(log, ping_exit, ping_output)
     return CheckResult("celery_starts", ctx.target, passed, measured, BUDGET, detail)

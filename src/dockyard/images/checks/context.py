@@ -9,7 +9,6 @@ waited on until it is healthy. Everything started here carries the run's label, 
 from __future__ import annotations
 
 import contextlib
-import io
 import secrets
 import tarfile
 import time
@@ -18,14 +17,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import docker.errors
-import requests.exceptions
-from docker.models.containers import Container
-
 from dockyard.core.errors import DockyardError
+from dockyard.core.settings import TargetChecks
 from dockyard.docker import containers
-from dockyard.docker.client import client
-from dockyard.docker.containers import RUN_LABEL, HealthOutcome
+from dockyard.docker.client import Container
+from dockyard.docker.containers import RUN_LABEL, ContainerError
+from dockyard.docker.images import ImageError, image_attrs, image_history
+from dockyard.runtime.health import HealthOutcome, wait_healthy
 
 SERVICE_PORTS = {"redis": 6379, "postgres": 5432}
 SERVICE_READY_SECONDS = 60
@@ -41,9 +39,9 @@ class Service:
 class ServicePool:
     """redis/postgres for the runtime checks: one network per run, each service started once."""
 
-    def __init__(self, run_id: str, settings: dict[str, Any]):
+    def __init__(self, run_id: str, images: dict[str, str]):
         self.run_id = run_id
-        self.settings = settings
+        self.images = images  # service -> image (redis, postgres)
         self._stack = contextlib.ExitStack()
         self._network: str | None = None
         self._services: dict[str, Service] = {}
@@ -62,7 +60,7 @@ class ServicePool:
         wanted = [s for s in needs if s not in self._services]
         started = {name: self._start(name) for name in wanted}
         for name, service in started.items():
-            outcome = containers.wait_healthy(service.container, SERVICE_READY_SECONDS)
+            outcome = wait_healthy(service.container, SERVICE_READY_SECONDS)
             if not outcome.ok:
                 raise DockyardError(f"the {name} service for the checks did not become healthy: {outcome.reason}")
             self._services[name] = service
@@ -73,7 +71,7 @@ class ServicePool:
 
     def _start(self, kind: str) -> Service:
         name = f"dockyard-{kind}-{self.run_id}"
-        image = self.settings[f"{kind}_image"]
+        image = self.images[kind]
         if kind == "redis":
             env: dict[str, str] = {}
             client_env = {"CELERY_BROKER_URL": f"redis://{name}:6379/0"}
@@ -88,7 +86,7 @@ class ServicePool:
         container = containers.run_container(
             image, name=name, environment=env, network=self.network, labels={RUN_LABEL: self.run_id}
         )
-        self._stack.callback(_remove, container)
+        self._stack.callback(containers.remove_quietly, container)
         return Service(name=name, container=container, environment=client_env)
 
     def close(self) -> None:
@@ -109,7 +107,7 @@ class Running:
 class TargetContext:
     target: str
     image: str  # tag (or id) of the image under check
-    settings: dict[str, Any]
+    settings: TargetChecks
     run_id: str
     peers: dict[str, str] = field(default_factory=dict)  # other targets of the run -> their image
     pool: ServicePool | None = None
@@ -125,8 +123,8 @@ class TargetContext:
     def attrs(self) -> dict[str, Any]:
         if self._attrs is None:
             try:
-                self._attrs = client().images.get(self.image).attrs
-            except docker.errors.ImageNotFound:
+                self._attrs = image_attrs(self.image)
+            except ImageError:
                 raise DockyardError(f"image {self.image} of target {self.target} is not present") from None
         return self._attrs
 
@@ -137,11 +135,11 @@ class TargetContext:
     def peer_attrs(self, target: str) -> dict[str, Any]:
         if target not in self.peers:
             raise DockyardError(f"target {self.target} is compared with {target}, which was not built in this run")
-        return client().images.get(self.peers[target]).attrs
+        return image_attrs(self.peers[target])
 
     def history(self, image: str | None = None) -> list[dict[str, Any]]:
         """`docker history` of this image (or another), oldest first."""
-        return list(reversed(client().images.get(image or self.image).history()))
+        return image_history(image or self.image)
 
     def read_tree(self, path: str, max_bytes: int = 200_000_000) -> list[tuple[tarfile.TarInfo, bytes | None]]:
         """Entries under `path` in the image (content of regular files up to 1 MB, else None).
@@ -149,21 +147,10 @@ class TargetContext:
         Read from a created, never started, container, so nothing in the image runs. Returns []
         when the path does not exist.
         """
-        container = self._created()
         try:
-            stream, _stat = container.get_archive(path)
-        except docker.errors.NotFound:
-            return []
-        entries: list[tuple[tarfile.TarInfo, bytes | None]] = []
-        buffer = _StreamReader(stream, max_bytes)
-        with tarfile.open(fileobj=buffer, mode="r|") as archive:
-            for member in archive:
-                data = None
-                if member.isfile() and member.size <= 1_000_000:
-                    handle = archive.extractfile(member)
-                    data = handle.read() if handle else None
-                entries.append((member, data))
-        return entries
+            return containers.read_tree(self._created(), path, max_bytes)
+        except ContainerError as exc:
+            raise DockyardError(str(exc)) from None
 
     def read_file(self, path: str) -> bytes | None:
         for member, data in self.read_tree(path):
@@ -181,30 +168,30 @@ class TargetContext:
         )
         try:
             try:
-                status = container.wait(timeout=timeout)
-            except requests.exceptions.RequestException:
+                code = containers.wait_exit(container, timeout)
+            except ContainerError:
                 raise DockyardError(f"`{' '.join(command)}` in {self.image} did not finish in {timeout:g}s") from None
-            return int(status.get("StatusCode", -1)), containers.logs_text(container)
+            return code, containers.logs_text(container)
         finally:
-            _remove(container)
+            containers.remove_quietly(container)
 
     # ----------------------------------------------------------------- the running container
 
     def environment(self, with_services: bool = True) -> dict[str, str]:
-        env = {"DJANGO_SECRET_KEY": self._secret_key(), **self.settings.get("environment", {})}
-        if with_services and self.settings.get("needs"):
+        env = {"DJANGO_SECRET_KEY": self._secret_key(), **self.settings.environment}
+        if with_services and self.settings.needs:
             if self.pool is None:
                 raise DockyardError(
-                    f"target {self.target} needs {', '.join(self.settings['needs'])}, but no service pool was given"
+                    f"target {self.target} needs {', '.join(self.settings.needs)}, but no service pool was given"
                 )
-            env.update(self.pool.environment_for(self.settings["needs"]))
+            env.update(self.pool.environment_for(self.settings.needs))
         return env
 
     def running(self) -> Running:
         """Start the target's container (once); wait until healthy or out of startup budget."""
         if self._running is None:
             env = self.environment()
-            network = self.pool.network if (self.pool is not None and self.settings.get("needs")) else None
+            network = self.pool.network if (self.pool is not None and self.settings.needs) else None
             started = time.monotonic()
             container = containers.run_container(
                 self.image,
@@ -213,8 +200,8 @@ class TargetContext:
                 network=network,
                 labels={RUN_LABEL: self.run_id},
             )
-            self._stack.callback(_remove, container)
-            outcome = containers.wait_healthy(container, float(self.settings["startup_seconds"]))
+            self._stack.callback(containers.remove_quietly, container)
+            outcome = wait_healthy(container, float(self.settings.startup_seconds))
             self._running = Running(container=container, outcome=outcome, started=started)
         return self._running
 
@@ -222,7 +209,7 @@ class TargetContext:
         """The running container, `settle_seconds` after its start ended (for idle measurements)."""
         running = self.running()
         if not running.settled:
-            time.sleep(float(self.settings["settle_seconds"]))
+            time.sleep(float(self.settings.settle_seconds))
             running.settled = True
         return running
 
@@ -233,14 +220,10 @@ class TargetContext:
 
     def _created(self) -> Container:
         if self._files is None:
-            self._files = client().containers.create(
-                self.image,
-                command=["true"],
-                entrypoint=[],
-                labels={RUN_LABEL: self.run_id},
-                name=_name("files", self.target, self.run_id),
+            self._files = containers.create_stopped(
+                self.image, name=_name("files", self.target, self.run_id), labels={RUN_LABEL: self.run_id}
             )
-            self._stack.callback(_remove, self._files)
+            self._stack.callback(containers.remove_quietly, self._files)
         return self._files
 
     def _secret_key(self) -> str:
@@ -258,37 +241,5 @@ def target_context(**kwargs: Any) -> Iterator[TargetContext]:
         ctx.close()
 
 
-class _StreamReader(io.RawIOBase):
-    """A file object over docker-py's chunk iterator, refusing to read past `limit` bytes."""
-
-    def __init__(self, chunks: Iterator[bytes], limit: int):
-        self._chunks = iter(chunks)
-        self._buffer = b""
-        self._read = 0
-        self._limit = limit
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        while not self._buffer:
-            try:
-                self._buffer = next(self._chunks)
-            except StopIteration:
-                return 0
-            self._read += len(self._buffer)
-            if self._read > self._limit:
-                raise DockyardError(f"more than {self._limit} bytes under the path being read")
-        n = min(len(target), len(self._buffer))
-        target[:n] = self._buffer[:n]
-        self._buffer = self._buffer[n:]
-        return n
-
-
 def _name(kind: str, target: str, run_id: str) -> str:
     return f"dockyard-{kind}-{target}-{run_id}-{uuid.uuid4().hex[:4]}"
-
-
-def _remove(container: Container) -> None:
-    with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
-        container.remove(force=True, v=True)

@@ -22,7 +22,7 @@ _NS = 1_000_000_000
 
 
 @dataclass(frozen=True)
-class Probe:
+class HealthcheckSpec:
     command: str  # as a shell would read it
     interval: float | None  # seconds; None: the engine default (30 s)
     start_period: float | None
@@ -51,7 +51,7 @@ class Probe:
         return f"{short} ({', '.join(timing)})" if timing else short
 
 
-def probe_of(config: dict[str, Any]) -> Probe | None:
+def probe_of(config: dict[str, Any]) -> HealthcheckSpec | None:
     """The image's HEALTHCHECK, or None when it has none (or `HEALTHCHECK NONE`)."""
     spec = config.get("Healthcheck") or {}
     test = spec.get("Test") or []
@@ -66,7 +66,7 @@ def probe_of(config: dict[str, Any]) -> Probe | None:
         value = spec.get(key)
         return value / _NS if value else None
 
-    return Probe(
+    return HealthcheckSpec(
         command=command,
         interval=seconds("Interval"),
         start_period=seconds("StartPeriod"),
@@ -171,7 +171,7 @@ def probe_fits(ctx: TargetContext) -> CheckResult:
 
 def healthy(ctx: TargetContext) -> CheckResult:
     """The container turns `healthy` within the startup budget; the time it took is the measure."""
-    limit = float(ctx.settings["startup_seconds"])
+    limit = float(ctx.settings.startup_seconds)
     budget = f"healthy in <= {limit:g}s"
     outcome = ctx.running().outcome
     if outcome.ok and outcome.seconds is not None:

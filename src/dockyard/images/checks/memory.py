@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from dockyard.core.units import human_bytes
+from dockyard.docker import containers
 from dockyard.images.checks.context import TargetContext
 from dockyard.images.checks.result import CheckResult, over_budget
 
@@ -33,7 +34,7 @@ def memory_used(stats: dict[str, Any]) -> int | None:
 
 
 def idle_memory(ctx: TargetContext) -> CheckResult:
-    limit = float(ctx.settings["idle_memory_mb"]) * MB
+    limit = float(ctx.settings.idle_memory_mb) * MB
     budget = f"<= {human_bytes(limit)} idle"
     running = ctx.settled()
     container = running.container
@@ -42,7 +43,7 @@ def idle_memory(ctx: TargetContext) -> CheckResult:
         container.reload()
         if container.status != "running":
             break
-        used = memory_used(container.stats(stream=False, one_shot=True))
+        used = memory_used(containers.stats(container))
         if used is not None:
             samples.append(used)
         if i < SAMPLES - 1:

@@ -116,17 +116,17 @@ def secret_files(root: str, entries: list[tuple[tarfile.TarInfo, bytes | None]],
 
 
 def no_secrets(ctx: TargetContext) -> CheckResult:
-    allow_env = list(ctx.settings["allow_env"])
+    allow_env = list(ctx.settings.allow_env)
     findings = [f"ENV {name} has a value" for name in secret_env_names(ctx.config.get("Env") or [], allow_env)]
     findings += [
         f"{item} recorded in history"
         for item in secret_history(ctx.history(), allow_env)
         if f"{item} has a value" not in findings
     ]
-    for root in ctx.settings["secret_paths"]:
-        findings += secret_files(root, ctx.read_tree(root), list(ctx.settings["allow_files"]))
+    for root in ctx.settings.secret_paths:
+        findings += secret_files(root, ctx.read_tree(root), list(ctx.settings.allow_files))
     budget = "no secret files, ENV or build args"
-    searched = ", ".join(ctx.settings["secret_paths"])
+    searched = ", ".join(ctx.settings.secret_paths)
     if not findings:
         return CheckResult(
             "no_secrets",

@@ -16,7 +16,7 @@ MB = 1_000_000
 
 def image_size(ctx: TargetContext) -> CheckResult:
     size = int(ctx.attrs["Size"])
-    limit = float(ctx.settings["image_size_mb"]) * MB
+    limit = float(ctx.settings.image_size_mb) * MB
     return CheckResult(
         "image_size",
         ctx.target,
@@ -61,8 +61,8 @@ def layer_sharing(
 
 def shared_layers(ctx: TargetContext) -> CheckResult:
     """The image is built on the other target's image: all its layers shared, own layers small."""
-    base_target = ctx.settings["shares_layers_with"]
-    limit = float(ctx.settings["own_layers_mb"]) * MB
+    base_target = ctx.settings.shares_layers_with
+    limit = float(ctx.settings.own_layers_mb) * MB
     budget = f"all {base_target} layers, own <= {human_bytes(limit)}"
     base = ctx.peer_attrs(base_target)
     base_layers = (base.get("RootFS") or {}).get("Layers") or []

@@ -53,7 +53,7 @@ def judge(config_user: str, id_output: str, id_exit: int, uid: int) -> tuple[boo
 
 def non_root(ctx: TargetContext) -> CheckResult:
     """The image's USER is not root, and `docker run --rm IMAGE id` shows the expected uid."""
-    uid = int(ctx.settings["uid"])
+    uid = int(ctx.settings.uid)
     code, output = ctx.run_once(["id"])
     passed, measured, detail = judge(ctx.config.get("User") or "", output, code, uid)
     return CheckResult("non_root", ctx.target, passed, measured, f"uid {uid}, not root", detail)
