@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import statistics
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dockyard.bench.metrics import HIGHER, LOWER, METRICS, Metric, format_value, metric
+from dockyard.images.reports import write_atomic
 
 FORMAT_VERSION = 1
 
@@ -278,23 +277,7 @@ def markdown(report: BenchReport) -> str:
 
 def write_text(path: Path, text: str) -> Path:
     """Write atomically (a reader never sees half a report)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is as readable as any file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return write_atomic(path, text)
 
 
 def write_json(report: BenchReport, path: Path) -> Path:

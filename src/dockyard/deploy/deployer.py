@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from dockyard.core.errors import ConfigError, DockyardError
+from dockyard.core.imageref import parse_ref
 from dockyard.deploy import caprover, history
 
 TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
@@ -52,9 +53,7 @@ def validate_tag(tag: str) -> str:
 
 def tag_of(image: str) -> str:
     """`registry:5000/repo:abc` -> `abc`; '' when the reference has no tag."""
-    name = image.split("@", 1)[0]
-    last = name.rsplit("/", 1)[-1]
-    return last.rsplit(":", 1)[1] if ":" in last else ""
+    return parse_ref(image).tag or ""
 
 
 def prepare(

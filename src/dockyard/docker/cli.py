@@ -15,6 +15,11 @@ from dockyard.core.errors import EngineUnavailable
 START_HINT = "start it with: bash deployment/host/ensure-docker-engine.sh"
 
 
+def available() -> bool:
+    """Is the docker CLI on PATH?"""
+    return shutil.which("docker") is not None
+
+
 def require_cli(plugin: str | None = None) -> None:
     """Fail with one line when the docker CLI (or one of its plugins) is missing."""
     if shutil.which("docker") is None:

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dockyard.core.errors import ConfigError, UnknownTarget
-from dockyard.docker import buildx
+from dockyard.docker import buildx, cli
 
 
 class BakeError(ConfigError):
@@ -189,7 +188,7 @@ class PendingBake:
         self.unavailable: str | None = None
         self.printed_groups: dict[str, list[str]] = {}
         if parser in ("auto", "buildx") and self.targets:
-            if shutil.which("docker") is None:
+            if not cli.available():
                 self.unavailable = "the docker CLI is not on PATH"
             else:
                 names = list(dict.fromkeys([*self.targets, *self.groups]))

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import dockerfile as _gofile
+from dockerfile import GoParseError, parse_string
 
 from dockyard.core.errors import ConfigError
 
@@ -118,8 +118,8 @@ def parse_dockerfile(path: Path) -> Dockerfile:
 
 def parse_dockerfile_text(text: str, path: Path) -> Dockerfile:
     try:
-        commands = _gofile.parse_string(text)
-    except _gofile.GoParseError as exc:
+        commands = parse_string(text)
+    except GoParseError as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else "cannot parse"
         found = _GO_ERROR_LINE.search(message)
         line = int(found.group(1)) if found else _locate(text, message)
@@ -166,8 +166,8 @@ def _locate(text: str, message: str) -> int:
         words = line.split()
         if words and words[0].upper() == keyword:
             try:
-                _gofile.parse_string(f"FROM scratch\n{line.rstrip(chr(92))}\n")
-            except _gofile.GoParseError:
+                parse_string(f"FROM scratch\n{line.rstrip(chr(92))}\n")
+            except GoParseError:
                 return number
     return 1
 

@@ -103,22 +103,30 @@ def junit_xml(report: ImagesReport) -> str:
 
 
 def write_json(report: ImagesReport, path: Path) -> Path:
-    return _write_atomic(path, json.dumps(report.to_dict(), indent=2) + "\n")
+    return write_atomic(path, json.dumps(report.to_dict(), indent=2) + "\n")
 
 
 def write_junit(report: ImagesReport, path: Path) -> Path:
-    return _write_atomic(path, junit_xml(report))
+    return write_atomic(path, junit_xml(report))
 
 
-def _write_atomic(path: Path, text: str) -> Path:
-    """Write a temporary file and rename it: a reader (or a parallel run) never sees half a file."""
+def write_atomic(path: Path, text: str) -> Path:
+    """Write a temporary file and rename it: a reader (or a parallel run) never sees half a file.
+    The file is as readable as any other (not mkstemp's 0600)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 
+from dockyard.core.identity import parse_id
 from dockyard.docker.containers import ContainerError, logs_tail, temporary_container, unique_name, wait_exit
 from dockyard.docker.images import ImageError, image_attrs
-
-_ID = re.compile(
-    r"uid=(?P<uid>\d+)(?:\((?P<user>[^)]*)\))? gid=(?P<gid>\d+)(?:\((?P<group>[^)]*)\))?"
-)
 
 
 @dataclass
@@ -26,14 +22,6 @@ class UidResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def parse_id(output: str) -> tuple[int | None, int | None, str | None]:
-    """(uid, gid, user name) from `id` output."""
-    m = _ID.search(output)
-    if m is None:
-        return None, None, None
-    return int(m.group("uid")), int(m.group("gid")), m.group("user")
 
 
 def check_uid(image: str, expected_uid: int = 1000, timeout: float = 60) -> UidResult:
@@ -52,7 +40,8 @@ def check_uid(image: str, expected_uid: int = 1000, timeout: float = 60) -> UidR
             output = "\n".join(logs_tail(container, 5)).strip()
     except ContainerError as exc:
         return UidResult(image, configured, "", None, None, None, False, str(exc))
-    uid, gid, user = parse_id(output)
+    identity = parse_id(output)
+    uid, gid, user = (identity.uid, identity.gid, identity.user) if identity else (None, None, None)
     if code != 0 or uid is None:
         return UidResult(
             image,

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
+from dockyard.core.identity import parse_id
 from dockyard.images.checks.context import TargetContext
 from dockyard.images.checks.result import CheckResult
 
-_ID = re.compile(r"uid=(?P<uid>\d+)(?:\((?P<name>[^)]*)\))?")
 _ROOT_NAMES = {"", "root", "0"}
-
-
-def parse_id(output: str) -> tuple[int, str] | None:
-    """(uid, `uid=... gid=...` line) from the output of `id`; the last such line wins (an
-    entrypoint may print before it)."""
-    for line in reversed(output.splitlines()):
-        match = _ID.search(line)
-        if match:
-            return int(match.group("uid")), line.strip()
-    return None
 
 
 def judge(config_user: str, id_output: str, id_exit: int, uid: int) -> tuple[bool, str, str]:
@@ -33,7 +21,7 @@ def judge(config_user: str, id_output: str, id_exit: int, uid: int) -> tuple[boo
             f"{declared}; id failed",
             f"`id` in a container exited {id_exit}: {tail[0][:160]}",
         )
-    actual, line = parsed
+    actual, line = parsed.uid, parsed.line
     measured = f"{declared}; {line}"
     if user_part in _ROOT_NAMES:
         sets = f"sets {declared}" if config_user else "sets no USER"

@@ -1,11 +1,13 @@
-from dockyard.images.checks.user import judge, parse_id
+from dockyard.core.identity import Identity, parse_id
+from dockyard.images.checks.user import judge
 
 APP = "uid=1000(app) gid=1000(app) groups=1000(app)"
 
 
 def test_parse_id_takes_the_last_id_line_after_entrypoint_output():
     output = "Operations to perform:\n  Apply all migrations: core\nuid=1000(app) gid=1000(app)\n"
-    assert parse_id(output) == (1000, "uid=1000(app) gid=1000(app)")
+    assert parse_id(output) == Identity(1000, 1000, "app", "uid=1000(app) gid=1000(app)")
+    assert parse_id("uid=0 gid=0") == Identity(0, 0, None, "uid=0 gid=0")
     assert parse_id("no id here") is None
 
 
