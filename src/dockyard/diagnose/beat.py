@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from dockyard.diagnose import celery_logs
-from dockyard.diagnose.celery_logs import BeatDiagnosis, LogCause
 from dockyard.docker.containers import get_container, logs_text, process_argv
+from dockyard.runtime import celery_logs
+from dockyard.runtime.celery_logs import BeatDiagnosis, LogCause
 
 
 @dataclass

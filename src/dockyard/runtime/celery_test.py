@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dockyard.diagnose import celery_logs
 from dockyard.docker.client import Container
 from dockyard.docker.containers import (
     logs_tail,
@@ -18,6 +17,7 @@ from dockyard.docker.containers import (
     temporary_network,
     unique_name,
 )
+from dockyard.runtime import celery_logs
 from dockyard.runtime.health import wait_healthy
 from dockyard.runtime.steps import StepFailed, StepResult, Steps
 

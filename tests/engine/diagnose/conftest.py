@@ -12,7 +12,6 @@ from pathlib import Path
 import docker.errors
 import pytest
 
-from dockyard.diagnose import celery_logs
 from dockyard.docker.containers import (
     logs_text,
     remove_labelled,
@@ -20,6 +19,7 @@ from dockyard.docker.containers import (
     temporary_network,
     unique_name,
 )
+from dockyard.runtime import celery_logs
 from dockyard.runtime.health import wait_healthy
 
 FIXTURES = Path(__file__).parent / "fixtures"

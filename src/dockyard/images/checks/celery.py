@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 
-from dockyard.diagnose import celery_logs
 from dockyard.docker import containers
 from dockyard.images.checks.context import TargetContext
 from dockyard.images.checks.result import CheckResult
+from dockyard.runtime import celery_logs
 
 BUDGET = "worker ready, beat started, ping answered"
 BEAT_GRACE_SECONDS = 10  # after the worker is ready, how long a beat start may still appear

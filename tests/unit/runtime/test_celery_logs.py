@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.diagnose import celery_logs as cl
+from dockyard.runtime import celery_logs as cl
 
 LOGS = Path(__file__).parent / "logs"
 
