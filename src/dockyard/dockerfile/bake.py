@@ -88,7 +88,8 @@ class BakeFile:
             for member in self.groups[name]:
                 out.extend(self._expand(member, (*trail, name)))
             return out
-        known = ", ".join(sorted(set(self.targets) | set(self.groups) - {"default"}))
+        names = {t for t in self.targets if not self.is_template(t)} | set(self.groups) - {"default"}
+        known = ", ".join(sorted(names))
         raise UnknownTarget(f"unknown bake target '{name}' (known: {known})")
 
 

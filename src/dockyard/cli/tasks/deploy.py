@@ -11,7 +11,7 @@ from dockyard.cli.tasks._task import task
     help={
         "service": "service to deploy: one of [tool.dockyard.services] with an app (web, ...)",
         "tag": "image tag to deploy, normally the git SHA; recorded as the deploy's SHA",
-        "image": "full image reference to deploy instead of <images.SERVICE>:<tag>",
+        "image": "full image reference to deploy instead of the service's image with --tag",
         "wait": "let CapRover answer when the deploy is done (default: when it starts, as its CLI)",
         "dry-run": "check token and image, show the request (token masked); send nothing",
         "json": "print the recorded history entry as JSON",
