@@ -82,12 +82,6 @@ def test_tasks_follow_the_bake_files_targets_and_groups(project, tmp_path):
     assert "Build bake group 'default': api, worker." in proc.stdout
 
 
-def test_a_bad_number_option_is_one_line_not_a_traceback(project):
-    proc = run_invoke("troubleshoot.container", "x", "--lines", "many", cwd=project.root)
-    assert proc.returncode == 1
-    assert proc.stderr.strip() == "error: --lines takes a whole number, got 'many'"
-
-
 def test_build_reports_tags_sizes_and_steps(reference_build, project):
     by_target = {t.target: t for t in reference_build.targets}
     assert set(by_target) == set(STEPS)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.dockyard_cli import clean_env, invoke, write_project
 
 from dockyard import __version__
 from dockyard.cli.app import command_modules, main
@@ -61,3 +62,9 @@ def test_ctrl_c_is_130_with_the_entry_points_own_words(capsys):
 def test_anything_else_is_a_bug_not_an_expected_failure():
     with pytest.raises(TypeError):
         error_line(ValueError("x"))
+
+
+def test_a_bad_number_for_a_task_option_is_a_usage_error_not_a_traceback(tmp_path):
+    proc = invoke(write_project(tmp_path / "site"), "troubleshoot.container", "x", "--lines", "many", env=clean_env())
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "error: --lines takes a whole number, got 'many'"

@@ -2,7 +2,7 @@
 
 Every check takes a `TargetContext` (the image of one bake target, its settings, and its running
 container when a check needs one) and returns a `CheckResult`. `CHECKS` maps each name to its
-function; `[tool.dockyard.checks]` decides which apply to which target (see `config`).
+function; `[tool.dockyard.checks]` decides which apply to which target (dockyard.core.settings).
 """
 
 from __future__ import annotations
