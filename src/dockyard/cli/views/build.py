@@ -35,7 +35,7 @@ class LiveProgress:
         vertex = update.vertex
         if vertex is None:
             return
-        steps = update.progress.steps
+        steps = [v for v in update.progress.steps if v.started or v.done]  # the ones BuildKit needed
         done = sum(v.done for v in steps)
         cached = sum(v.cached for v in steps)
         current = vertex.label if vertex.is_step else vertex.command or vertex.label
