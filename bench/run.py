@@ -9,7 +9,7 @@ table to bench/results/<time>-<run id>/ (and latest.* beside it).
 
 import sys
 
-from dockyard.bench.runner import main
+from dockyard.cli.bench import main
 
 if __name__ == "__main__":
     sys.exit(main())

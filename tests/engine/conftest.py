@@ -9,9 +9,9 @@ import docker
 import docker.errors
 import pytest
 
-from dockyard.build import BuildRequest, BuildResult, run_build
-from dockyard.engine import client
-from dockyard.project import Project, find_project
+from dockyard.build.runner import BuildRequest, BuildResult, run_build
+from dockyard.core.project import Project, find_project
+from dockyard.docker.client import client
 
 RUN_ID = uuid.uuid4().hex[:8]
 

@@ -10,12 +10,19 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def write_project(root: Path, caprover: str = "", extra: str = "") -> Path:
-    """A project directory whose pyproject.toml holds these `[tool.dockyard.caprover]` lines."""
+def write_project(
+    root: Path, caprover: str = "", extra: str = "", services: dict[str, dict[str, str]] | None = None
+) -> Path:
+    """A project directory whose pyproject.toml holds these `[tool.dockyard.caprover]` lines and,
+    when given, `[tool.dockyard.services.NAME]` tables (else the card's default services)."""
     root.mkdir(parents=True, exist_ok=True)
+    tables = "".join(
+        f"[tool.dockyard.services.{name}]\n" + "".join(f'{key} = "{value}"\n' for key, value in fields.items()) + "\n"
+        for name, fields in (services or {}).items()
+    )
     (root / "pyproject.toml").write_text(
         "[project]\nname = 'dockyard-test-site'\nversion = '0'\n\n"
-        f"[tool.dockyard]\n{extra}\n\n[tool.dockyard.caprover]\n{caprover}\n",
+        f"[tool.dockyard]\n{extra}\n\n{tables}[tool.dockyard.caprover]\n{caprover}\n",
         encoding="utf-8",
     )
     return root

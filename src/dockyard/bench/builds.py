@@ -1,6 +1,6 @@
 """Build measurements: a cold build, a warm one, and warm rebuilds after one-file changes.
 
-Every build runs `docker buildx bake` (through `dockyard.build.run_build`) on an export of the
+Every build runs `docker buildx bake` (through `dockyard.build.runner.run_build`) on an export of the
 tracked files, under a tag unique to the run, so the developer's tree and images are untouched.
 A cold build passes `--no-cache`: the layer cache is ignored, not pruned, so nobody else's warm
 builds suffer. (Cache mounts, e.g. pip's and npm's download caches, are still used: that is what
@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.bench.edits import Edit, applied
-from dockyard.build import BuildRequest, BuildResult, run_build
-from dockyard.buildlog import BuildLog, Vertex
-from dockyard.project import Project
+from dockyard.build.progress import Update
+from dockyard.build.runner import BuildRequest, BuildResult, run_build
+from dockyard.core.project import Project
 
-OnLine = Callable[[str, Vertex | None, BuildLog], None]
+OnUpdate = Callable[[Update], None]
 
 
 def cached_percent(cached: int, total: int) -> float | None:
@@ -39,13 +39,13 @@ class Builder:
     project: Project
     root: Path  # the export
     tag: str
-    progress: Callable[[], Any]  # a context manager factory yielding an OnLine callback
+    progress: Callable[[], Any]  # a context manager factory yielding an OnUpdate callback
     log: Callable[[str], None]
 
     def bake(self, names: list[str], no_cache: bool = False) -> BuildResult:
         request = BuildRequest(names=names, no_cache=no_cache, context_root=self.root, variables={"TAG": self.tag})
-        with self.progress() as on_line:
-            return run_build(self.project, request, on_line=on_line, log=self.log)
+        with self.progress() as on_update:
+            return run_build(self.project, request, on_update=on_update, log=self.log)
 
     def bake_with_edit(self, names: list[str], edit: Edit, marker: str) -> BuildResult:
         """Bake with one file changed; the file is restored afterwards, so the next edit

@@ -13,10 +13,8 @@ With no start interval, Docker Engine < 27 runs the first probe one `--interval`
 
 from __future__ import annotations
 
-import subprocess
-
-from dockyard.engine import require_cli
-from dockyard.errors import DockyardError
+from dockyard.core.errors import DockyardError
+from dockyard.docker import buildx
 
 # Reference card, "40-Minute Pre-Deployment Checklist", item 2 "Enable Health Checks".
 CARD_HEALTHCHECKS = {
@@ -49,19 +47,11 @@ def card_dockerfile(image: str, target: str) -> str:
     )
 
 
-def card_build_argv(tag: str) -> list[str]:
-    """`docker buildx build` reading the Dockerfile from stdin, with no build context."""
-    return ["docker", "buildx", "build", "--quiet", "--tag", tag, "-"]
-
-
 def build_card_image(image: str, target: str, tag: str) -> str:
     """Build the derived image under `tag` (only a metadata change: no layer is added)."""
-    require_cli("buildx")
-    proc = subprocess.run(card_build_argv(tag), input=card_dockerfile(image, target), capture_output=True, text=True)
-    if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-        raise CardWayError(
-            f"could not derive {target} with the card's HEALTHCHECK from {image}: "
-            f"{lines[-1] if lines else 'docker buildx build failed'}"
-        )
+    dockerfile = card_dockerfile(image, target)
+    try:
+        buildx.build_from_stdin(dockerfile, tag)
+    except DockyardError as exc:
+        raise CardWayError(f"could not derive {target} with the card's HEALTHCHECK from {image}: {exc}") from None
     return tag

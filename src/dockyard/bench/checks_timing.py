@@ -4,7 +4,7 @@
 default; a not-timed `--install-only` run first fills pip's cache), on a warm build cache. Its
 own report (JSON) is written into the bench's output directory, not over the developer's.
 
-The comparison with "the card's way" runs the same checks (`dockyard.images_run.check_targets`)
+The comparison with "the card's way" runs the same checks (`dockyard.images.pipeline.check_targets`)
 twice in this process: on the images as built, and on the same images with the card's
 HEALTHCHECKs (see `cardway`). Both get the same, generous startup budget, so the checks wait until
 each container is healthy instead of giving up at the card's 60 s. The card's way for the whole
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dockyard.checks.config import Settings
-from dockyard.errors import DockyardError
+from dockyard.core.errors import DockyardError
+from dockyard.core.settings import ChecksSettings
 
 CHECK_STARTUP_SECONDS = 240  # startup budget in both check runs: long enough for the card's 60 s interval
 
@@ -148,10 +148,13 @@ def time_nox_images(root: Path, out_dir: Path, log: Callable[[str], None]) -> No
     )
 
 
-def with_startup_budget(settings: Settings, seconds: float) -> Settings:
+def with_startup_budget(settings: ChecksSettings, seconds: float) -> ChecksSettings:
     """The same settings with every target's startup budget set to `seconds`."""
-    per_target = {name: {**values, "startup_seconds": seconds} for name, values in settings.per_target.items()}
-    return dataclasses.replace(settings, per_target=per_target)
+    return dataclasses.replace(
+        settings,
+        top={**settings.top, "startup_seconds": seconds},
+        tables={name: {**values, "startup_seconds": seconds} for name, values in settings.tables.items()},
+    )
 
 
 @dataclass
@@ -188,12 +191,12 @@ class ChecksRun:
 def time_checks(
     targets: list[str],
     images: dict[str, str],
-    settings: Settings,
+    settings: ChecksSettings,
     run_id: str,
     log: Callable[[str], None],
 ) -> ChecksRun:
     """Run `nox -s images`'s checks (not its build) on the given images; wall time and results."""
-    from dockyard.images_run import check_targets
+    from dockyard.images.pipeline import check_targets
 
     start = time.monotonic()
     results = check_targets(targets, images, settings, run_id, log)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from dockyard.errors import ConfigError
+from dockyard.core.errors import ConfigError
 
 # Files edited by default (relative to the project root); [tool.dockyard.bench.edits] overrides.
 DEFAULT_EDITS = {

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import statistics
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
-from rich.text import Text
-
 from dockyard.bench.metrics import HIGHER, LOWER, METRICS, Metric, format_value, metric
+from dockyard.images.reports import write_atomic
 
 FORMAT_VERSION = 1
 
@@ -231,7 +227,7 @@ _GROUPS = {
 }
 
 
-def _measured_text(m: Metric, fig: Figure | None) -> str:
+def measured_text(m: Metric, fig: Figure | None) -> str:
     if fig is None:
         return "not run"
     if fig.skipped:
@@ -241,48 +237,10 @@ def _measured_text(m: Metric, fig: Figure | None) -> str:
     return format_value(fig.value, m.unit)
 
 
-def _target_mark(cmp: Comparison) -> tuple[str, str]:
+def target_mark(cmp: Comparison) -> tuple[str, str]:
     if cmp.meets_target is None:
         return "-", "dim"
     return ("met", "green") if cmp.meets_target else ("MISSED", "bold red")
-
-
-def table(report: BenchReport, details: bool = True) -> Table:
-    """The figures beside the card's; `details` adds how each was obtained (a wide column)."""
-    t = Table(title=f"dockyard bench {report.run_id}  ({report.started})", title_justify="left")
-    t.add_column("metric", overflow="fold")
-    t.add_column("measured", justify="right")
-    t.add_column("card", overflow="fold")
-    t.add_column("vs card", justify="right")
-    t.add_column("target", justify="right")
-    t.add_column("", justify="left")
-    if details:
-        t.add_column("detail", overflow="fold", ratio=1)
-    group = None
-    for m, fig, cmp in report.rows():
-        if m.group != group:
-            if group is not None:
-                t.add_section()
-            group = m.group
-        mark, style = _target_mark(cmp)
-        note = (fig.error or fig.skipped or fig.detail) if fig else ""
-        label = Text(m.label, style="dim" if m.info else "")
-        cells = [
-            label,
-            _measured_text(m, fig),
-            m.card.text if m.card else "-",
-            cmp.vs_card,
-            m.target_text,
-            Text(mark, style=style),
-        ]
-        if details:
-            cells.append(Text(note, style="red" if fig and fig.error else "dim"))
-        t.add_row(*cells)
-    ratios = [r for r in report.ratios() if r.value is not None]
-    if ratios:
-        t.caption = "ratios within this run: " + "; ".join(f"{r.label} = {r.value:g}" for r in ratios)
-        t.caption_justify = "left"
-    return t
 
 
 def markdown(report: BenchReport) -> str:
@@ -299,11 +257,11 @@ def markdown(report: BenchReport) -> str:
         "|---|---:|---|---:|---:|---|---|",
     ]
     for m, fig, cmp in report.rows():
-        mark, _style = _target_mark(cmp)
+        mark, _style = target_mark(cmp)
         label = f"_{m.label}_" if m.info else m.label
         how = (fig.detail if fig and not fig.error and not fig.skipped else "").replace("|", "/")
         lines.append(
-            f"| {label} | {_measured_text(m, fig)} | {m.card.text if m.card else '-'} | "
+            f"| {label} | {measured_text(m, fig)} | {m.card.text if m.card else '-'} | "
             f"{cmp.vs_card} | {m.target_text} | {mark if mark != '-' else ''} | {how} |"
         )
     ratios = [r for r in report.ratios() if r.value is not None]
@@ -319,23 +277,7 @@ def markdown(report: BenchReport) -> str:
 
 def write_text(path: Path, text: str) -> Path:
     """Write atomically (a reader never sees half a report)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is as readable as any file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    return write_atomic(path, text)
 
 
 def write_json(report: BenchReport, path: Path) -> Path:

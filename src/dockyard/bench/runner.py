@@ -8,12 +8,8 @@ measured" with its reason, and the run goes on with the others.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,46 +17,34 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import docker.errors
-import requests.exceptions
-
-from dockyard import containers
 from dockyard.bench import cardway, chart, checks_timing, runtime
 from dockyard.bench.builds import Builder, cached_percent, steps_text
 from dockyard.bench.edits import plan_edits
 from dockyard.bench.metrics import METRICS
-from dockyard.bench.report import BenchReport, markdown, table, write_json, write_text
-from dockyard.build_view import LiveProgress
-from dockyard.buildlog import BuildLog, Vertex
-from dockyard.checks.config import load_settings
-from dockyard.checks.size import layer_sharing
-from dockyard.console import console, progress_console
-from dockyard.engine import client
-from dockyard.errors import ConfigError, DockyardError, EngineUnavailable
-from dockyard.export import SOURCES, isolated_context
-from dockyard.project import Project, find_project
+from dockyard.bench.report import BenchReport, markdown, write_json, write_text
+from dockyard.core.errors import ConfigError, DockyardError, EngineUnavailable
+from dockyard.core.project import Project, find_project
+from dockyard.core.settings import BenchSettings
+from dockyard.docker import buildx, containers
+from dockyard.docker.client import ENGINE_ERRORS, ConnectionLost, RequestFailed, client
+from dockyard.docker.git import git_or_none
+from dockyard.docker.images import get_image, image_history, remove_tagged
+from dockyard.images.checks.size import layer_sharing
+from dockyard.images.export import SOURCES, isolated_context
+from dockyard.images.pipeline import ProgressFactory, quiet_progress
 
 MB = 1_000_000
 SLOW_STEP_SECONDS = 3.0  # in a log (not a terminal), build steps that took this long are listed
 
-DEFAULTS: dict[str, Any] = {
-    "out_dir": "bench/results",
-    "edits": {},  # kind -> file, over dockyard.bench.edits.DEFAULT_EDITS
-    "settle_seconds": 10,  # idle: this long after both services turned healthy
-    "memory_samples": 5,  # rounds of `docker stats`, one second apart; the median is reported
-    "startup_timeout": 180,  # give up waiting for healthy after this long
-}
-
-
 # What a measurement can fail with: dockyard's own errors, the Docker SDK's, and a connection the
 # Engine dropped (docker-py lets requests' errors through when dockerd stops or restarts).
-MEASUREMENT_ERRORS = (DockyardError, docker.errors.DockerException, requests.exceptions.RequestException)
+MEASUREMENT_ERRORS = (DockyardError, *ENGINE_ERRORS)
 ENGINE_GONE = "the Docker Engine stopped answering (restarted?); check with `docker info`"
 
 
 def reason(exc: BaseException) -> str:
     """One line saying why a measurement failed."""
-    if isinstance(exc, requests.exceptions.ConnectionError):
+    if isinstance(exc, ConnectionLost):
         return ENGINE_GONE
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__
@@ -84,26 +68,10 @@ class BenchOptions:
     strict: bool = False
 
 
-def bench_settings(project: Project) -> dict[str, Any]:
-    settings = project.section("bench", DEFAULTS)
-    unknown = sorted(set(settings) - set(DEFAULTS))
-    if unknown:
-        raise ConfigError(f"[tool.dockyard.bench]: unknown key '{unknown[0]}' (known: {', '.join(DEFAULTS)})")
-    for key in ("settle_seconds", "memory_samples", "startup_timeout"):
-        value = settings[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(f"[tool.dockyard.bench] {key} must be a positive number")
-    if not isinstance(settings["edits"], dict):
-        raise ConfigError('[tool.dockyard.bench.edits] must be a table of kind = "path"')
-    if not isinstance(settings["out_dir"], str) or not settings["out_dir"]:
-        raise ConfigError("[tool.dockyard.bench] out_dir must be a path")
-    return settings
-
-
 # --------------------------------------------------------------------------- progress
 
 
-class Steps:
+class BenchProgress:
     """`[3/9] warm rebuild ...` lines on stderr, with how long each step took."""
 
     def __init__(self, titles: list[str], log: Callable[[str], None]):
@@ -114,36 +82,12 @@ class Steps:
     @contextlib.contextmanager
     def step(self, title: str) -> Iterator[None]:
         self.index += 1
-        self.log(f"[bold][{self.index}/{self.total}][/] {title}")
+        self.log(f"[{self.index}/{self.total}] {title}")
         start = time.monotonic()
         try:
             yield
         finally:
-            self.log(f"[dim]      {time.monotonic() - start:.1f}s[/]")
-
-
-def _build_progress() -> Any:
-    """A live status line on a terminal; in a log, one line per step that ran for a while."""
-    if progress_console.is_terminal:
-        return LiveProgress()
-    return contextlib.nullcontext(_SlowSteps())
-
-
-class _SlowSteps:
-    """Build callback listing each step that ran at least SLOW_STEP_SECONDS, once."""
-
-    def __init__(self) -> None:
-        self.seen: set[int] = set()
-
-    def __call__(self, line: str, vertex: Vertex | None, log: BuildLog) -> None:
-        if vertex is None or not vertex.is_step or not vertex.done or vertex.cached:
-            return
-        if (vertex.seconds or 0) >= SLOW_STEP_SECONDS and vertex.id not in self.seen:
-            self.seen.add(vertex.id)
-            progress_console.print(
-                f"[dim]      {vertex.seconds:6.1f}s [{vertex.label}] {vertex.command[:80]}[/]",
-                highlight=False,
-            )
+            self.log(f"      {time.monotonic() - start:.1f}s")
 
 
 # --------------------------------------------------------------------------- facts
@@ -152,21 +96,15 @@ class _SlowSteps:
 def host_facts() -> dict[str, Any]:
     info = client().info()
     version = client().version()
-    buildx = subprocess.run(["docker", "buildx", "version"], capture_output=True, text=True)
     return {
         "cpus": os.cpu_count(),
         "memory_gb": round(int(info.get("MemTotal", 0)) / 1e9, 1),
         "engine": version.get("Version"),
         "cgroup": info.get("CgroupVersion"),
         "storage_driver": info.get("Driver"),
-        "buildx": buildx.stdout.strip().split(" ")[1] if buildx.returncode == 0 and buildx.stdout.strip() else None,
+        "buildx": buildx.version(),
         "kernel": info.get("KernelVersion"),
     }
-
-
-def _git(root: Path, *args: str) -> str | None:
-    proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
-    return proc.stdout.strip() if proc.returncode == 0 else None
 
 
 # --------------------------------------------------------------------------- the run
@@ -177,11 +115,12 @@ ALL_KEYS = [m.key for m in METRICS]
 def run(
     project: Project,
     options: BenchOptions,
-    log: Callable[[str], None] = progress_console.print,
+    log: Callable[[str], None] = lambda message: None,
     run_dir: Path | None = None,
+    progress: ProgressFactory = quiet_progress,
 ) -> BenchReport:
-    settings = bench_settings(project)
-    edits = plan_edits(settings["edits"])
+    settings = project.settings.bench
+    edits = plan_edits(dict(settings.edits))
     run_id = containers.current_run_id()
     tag = f"bench-{run_id}"
     report = BenchReport(run_id=run_id, started=datetime.now(UTC).isoformat(timespec="seconds"))
@@ -199,7 +138,7 @@ def run(
         "the card's HEALTHCHECKs",
         "nox -s images and the checks",
     ]
-    steps = Steps(titles, log)
+    steps = BenchProgress(titles, log)
     start = time.monotonic()
     try:
         with contextlib.ExitStack() as stack:
@@ -208,12 +147,12 @@ def run(
                 export = stack.enter_context(isolated_context(project.root, options.source))
             report.context = {
                 "source": options.source,
-                "commit": _git(project.root, "rev-parse", "HEAD"),
-                "tracked_changes": bool(_git(project.root, "status", "--porcelain", "--untracked-files=no")),
+                "commit": git_or_none(project.root, "rev-parse", "HEAD"),
+                "tracked_changes": bool(git_or_none(project.root, "status", "--porcelain", "--untracked-files=no")),
                 "files": export.files,
                 "tag": tag,
             }
-            builder = Builder(project, export.root, tag, _build_progress, _once(log))
+            builder = Builder(project, export.root, tag, progress, _once(log))
             images = _builds(report, builder, edits, options, steps, run_id)
             if images is None:
                 return report
@@ -243,7 +182,7 @@ def _once(log: Callable[[str], None]) -> Callable[[str], None]:
     def note(message: str) -> None:
         if message not in seen:
             seen.add(message)
-            log(f"[yellow]note:[/] {message}")
+            log(f"note: {message}")
 
     return note
 
@@ -261,7 +200,7 @@ def _builds(
     builder: Builder,
     edits: list,
     options: BenchOptions,
-    steps: Steps,
+    steps: BenchProgress,
     run_id: str,
 ) -> dict[str, str] | None:
     """Cold, warm and one-file builds; target -> image (None when they could not be built)."""
@@ -307,26 +246,25 @@ def _builds(
 
 
 def _sizes(report: BenchReport, images: dict[str, str]) -> None:
-    engine = client()
     for target, key in (
         ("web", "size.web.mb"),
         ("celery-unified", "size.celery.mb"),
         ("flower", "size.flower.mb"),
     ):
         try:
-            size = int(engine.images.get(images[target]).attrs["Size"])
+            size = int(get_image(images[target]).attrs["Size"])
             report.add(key, size / MB, images[target])
         except (KeyError, *MEASUREMENT_ERRORS) as exc:
             report.fail(key, f"no {target} image: {reason(exc)}")
     try:
-        web = engine.images.get(images["web"])
-        celery = engine.images.get(images["celery-unified"])
+        web = get_image(images["web"])
+        celery = get_image(images["celery-unified"])
         web_layers = (web.attrs.get("RootFS") or {}).get("Layers") or []
         shared, own = layer_sharing(
             web_layers,
             (celery.attrs.get("RootFS") or {}).get("Layers") or [],
-            list(reversed(web.history())),
-            list(reversed(celery.history())),
+            image_history(images["web"]),
+            image_history(images["celery-unified"]),
         )
         report.add(
             "size.celery_over_web.mb",
@@ -341,19 +279,19 @@ def _runtime(
     report: BenchReport,
     project: Project,
     images: dict[str, str],
-    settings: dict[str, Any],
-    steps: Steps,
+    settings: BenchSettings,
+    steps: BenchProgress,
     tag: str,
 ) -> dict[str, str]:
     """Startup and idle memory as built, then startup with the card's HEALTHCHECKs.
 
     Returns the images with the card's HEALTHCHECKs (target -> tag) that could be made."""
-    check_settings = load_settings(project).common  # the service images the image checks use
-    timeout = float(settings["startup_timeout"])
+    service_images = project.settings.checks.service_images()  # the service images the image checks use
+    timeout = float(settings.startup_timeout)
     card_images: dict[str, str] = {}
     with contextlib.ExitStack() as services_stack:
         try:
-            services = runtime.Services(services_stack, check_settings["redis_image"], check_settings["postgres_image"])
+            services = runtime.Services(services_stack, service_images["redis"], service_images["postgres"])
         except MEASUREMENT_ERRORS as exc:
             _measure(
                 report,
@@ -408,7 +346,7 @@ def _own_way(
     report: BenchReport,
     images: dict[str, str],
     services: runtime.Services | None,
-    settings: dict[str, Any],
+    settings: BenchSettings,
     timeout: float,
 ) -> None:
     with contextlib.ExitStack() as stack:
@@ -442,9 +380,9 @@ def _own_way(
                 if key not in report.figures:
                     report.fail(key, "no service turned healthy")
             return
-        time.sleep(float(settings["settle_seconds"]))
-        samples = runtime.sample_memory(running, int(settings["memory_samples"]), 1.0)
-    report.raw["memory"] = {"settle_seconds": settings["settle_seconds"], **samples.to_dict()}
+        time.sleep(float(settings.settle_seconds))
+        samples = runtime.sample_memory(running, int(settings.memory_samples), 1.0)
+    report.raw["memory"] = {"settle_seconds": settings.settle_seconds, **samples.to_dict()}
     detail = f"median of {len(samples.rounds)} samples, {samples.formula}"
     for target, key in (("web", "memory.web.mb"), ("celery-unified", "memory.celery.mb")):
         value = samples.median(target)
@@ -484,7 +422,7 @@ def _checks(
     except MEASUREMENT_ERRORS as exc:
         nox_run = None
         report.fail("checks.images.seconds", reason(exc))
-    settings = checks_timing.with_startup_budget(load_settings(project), checks_timing.CHECK_STARTUP_SECONDS)
+    settings = checks_timing.with_startup_budget(project.settings.checks, checks_timing.CHECK_STARTUP_SECONDS)
     targets = [t for t in settings.targets if t in images]
     quiet = lambda message: None  # noqa: E731
     try:
@@ -520,35 +458,24 @@ def _checks(
 
 
 def _cleanup(run_id: str, tag: str, log: Callable[[str], None]) -> None:
-    from dockyard.images_run import remove_run_images
-
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
-    try:
-        removed = containers.remove_labelled(run_id)
-        images = remove_run_images(tag)
-        log(
-            f"[dim]cleanup: {removed['containers']} container(s), "
-            f"{removed['networks']} network(s), "
-            f"{len(images)} image(s) of the run removed; the build cache is kept[/]"
-        )
-    except MEASUREMENT_ERRORS as exc:
-        log(f"[yellow]cleanup incomplete:[/] {exc}")
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
+    with containers.cleanup_shield():
+        try:
+            removed = containers.remove_labelled(run_id)
+            images = remove_tagged(tag)
+            log(
+                f"cleanup: {removed['containers']} container(s), "
+                f"{removed['networks']} network(s), "
+                f"{len(images)} image(s) of the run removed; the build cache is kept"
+            )
+        except MEASUREMENT_ERRORS as exc:
+            log(f"cleanup incomplete: {exc}")
 
 
 # --------------------------------------------------------------------------- outputs
 
 
-def output_dir(project: Project, options: BenchOptions, settings: dict[str, Any], run_id: str) -> Path:
-    base = options.out_dir or Path(settings["out_dir"])
+def output_dir(project: Project, options: BenchOptions, settings: BenchSettings, run_id: str) -> Path:
+    base = options.out_dir or Path(settings.out_dir)
     if not base.is_absolute():
         base = project.root / base
     return base / f"{time.strftime('%Y%m%d-%H%M%S')}-{run_id}"
@@ -572,80 +499,30 @@ def write_outputs(report: BenchReport, run_dir: Path, json_path: Path | None = N
     return paths
 
 
-def execute(options: BenchOptions) -> BenchReport:
-    """Run, print the table, write JSON + chart + Markdown; raise when figures are missing (or, with
-    --strict, targets missed)."""
+def execute(
+    options: BenchOptions,
+    log: Callable[[str], None] = lambda message: None,
+    progress: ProgressFactory = quiet_progress,
+) -> tuple[BenchReport, dict[str, Path]]:
+    """Run and write JSON + chart + Markdown; returns the report and where it was written."""
     if options.source not in SOURCES:
         raise ConfigError(f"unknown source '{options.source}' (known: {', '.join(SOURCES)})")
     project = find_project()
-    settings = bench_settings(project)
-    run_dir = output_dir(project, options, settings, containers.current_run_id())
+    run_dir = output_dir(project, options, project.settings.bench, containers.current_run_id())
     try:
-        report = run(project, options, run_dir=run_dir)
-    except requests.exceptions.RequestException:
+        report = run(project, options, log=log, run_dir=run_dir, progress=progress)
+    except RequestFailed:
         raise EngineUnavailable(ENGINE_GONE) from None
-    paths = write_outputs(report, run_dir, options.json_path)
-    width = max(console.width, 120)
-    console.print(table(report, details=width >= 170), width=width)
-    console.print(f"[dim]JSON: {paths['json']}  chart: {paths['chart']}  Markdown: {paths['markdown']}[/]")
+    return report, write_outputs(report, run_dir, options.json_path)
+
+
+def verdict(report: BenchReport, strict: bool) -> None:
+    """Raise when figures are missing (or, with --strict, targets missed)."""
     if report.errors:
         first = report.errors[0]
         raise BenchIncomplete(f"{len(report.errors)} figure(s) not measured, e.g. {first.key}: {first.error}")
-    if options.strict and report.missed_targets:
+    if strict and report.missed_targets:
         raise TargetsMissed(
             f"{len(report.missed_targets)} figure(s) miss their target: "
             + ", ".join(m.key for m in report.missed_targets)
         )
-    return report
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def parse_args(argv: list[str]) -> BenchOptions:
-    parser = argparse.ArgumentParser(
-        prog="bench/run.py",
-        description="Measure the reference card's success metrics on the reference site.",
-    )
-    parser.add_argument("--skip-cold", action="store_true", help="leave out the cold (--no-cache) build")
-    parser.add_argument(
-        "--skip-checks",
-        action="store_true",
-        help="leave out nox -s images and the image checks timed both ways",
-    )
-    parser.add_argument(
-        "--source",
-        choices=SOURCES,
-        default="worktree",
-        help="build from the tracked files as they are now (worktree) or as committed (head)",
-    )
-    parser.add_argument("--out", type=Path, dest="out_dir", help="results directory (default bench/results)")
-    parser.add_argument("--json", type=Path, dest="json_path", help="also write the JSON here (chart next to it)")
-    parser.add_argument("--strict", action="store_true", help="exit non-zero when a figure misses its target")
-    args = parser.parse_args(argv)
-    return BenchOptions(
-        skip_cold=args.skip_cold,
-        skip_checks=args.skip_checks,
-        source=args.source,
-        out_dir=args.out_dir,
-        json_path=args.json_path,
-        strict=args.strict,
-    )
-
-
-def _raise_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    options = parse_args(sys.argv[1:] if argv is None else argv)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        execute(options)
-    except DockyardError as exc:
-        progress_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        progress_console.print("interrupted: the run's containers, networks and images were removed")
-        return 130
-    return 0

@@ -11,7 +11,7 @@ own figure (StartedAt to the end of the first passing probe) is kept beside it.
 Idle memory is what `docker stats` shows: the cgroup's memory usage less its inactive page cache,
 `usage - total_inactive_file` on cgroup v1 and `usage - inactive_file` on cgroup v2 (docker/cli,
 `calculateMemUsageUnixNoCache` in cli/command/container/stats_helpers.go; docs.docker.com,
-"docker container stats"). `dockyard.checks.memory.memory_used` computes it from one stats sample.
+"docker container stats"). `dockyard.images.checks.memory.memory_used` computes it from one stats sample.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from docker.models.containers import Container
-
-from dockyard import containers
-from dockyard.checks.memory import memory_used
-from dockyard.containers import ContainerError
-from dockyard.errors import DockyardError
+from dockyard.core.errors import DockyardError
+from dockyard.docker import containers
+from dockyard.docker.client import Container
+from dockyard.docker.containers import ContainerError
+from dockyard.images.checks.memory import memory_used
+from dockyard.runtime.health import wait_healthy
 
 MB = 1_000_000
 SERVICE_READY_SECONDS = 90
@@ -93,7 +93,7 @@ def seconds_to_healthy(
     except ContainerError as exc:
         return None, Startup(image, "exited", None, None, str(exc))
     stack.callback(_remove, container)
-    outcome = containers.wait_healthy(container, timeout, poll=0.1)
+    outcome = wait_healthy(container, timeout, poll=0.1)
     elapsed = time.monotonic() - started
     return container, Startup(
         image=image,
@@ -110,7 +110,7 @@ def sample_memory(named: dict[str, Container], rounds: int, interval: float) -> 
     for i in range(rounds):
         row: dict[str, int] = {}
         for name, container in named.items():
-            stats = container.stats(stream=False, one_shot=True)
+            stats = containers.stats(container)
             if not samples.formula:
                 samples.formula = memory_formula(stats)
             used = memory_used(stats)
@@ -147,7 +147,7 @@ class Services:
         )
         stack.callback(_remove, self.postgres)
         for service in (self.redis, self.postgres):
-            outcome = containers.wait_healthy(service, SERVICE_READY_SECONDS)
+            outcome = wait_healthy(service, SERVICE_READY_SECONDS)
             if not outcome.ok:
                 raise BenchRuntimeError(
                     f"{service.name} ({service.image.tags[0] if service.image.tags else ''}) "
@@ -174,7 +174,5 @@ def web_environment() -> dict[str, str]:
 
 
 def _remove(container: Container | None) -> None:
-    if container is None:
-        return
-    with contextlib.suppress(Exception):
-        container.remove(force=True, v=True)
+    if container is not None:
+        containers.remove_quietly(container)

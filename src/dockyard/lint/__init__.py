@@ -1,8 +1,8 @@
 """Static analysis of deployment/ (Dockerfile, bake file, compose file) without a Docker Engine.
 
-parsing: dockerfile_parser (BuildKit's grammar), bake_file (buildx --print / python-hcl2),
-compose_file (YAML with line numbers), discover, external (starts buildx and hadolint early);
-model: deployment (what ships), graph (stage graph), shell + commands (what RUN/CMD lines do);
-rules/ (one module per concern); hadolint (merged second opinion); ignores + config; runner;
-output (text, JSON, SARIF); api (entry point of `invoke lint` and `python -m dockyard.lint`).
+Files are read through the Dockerfile model (dockyard.dockerfile: parser, bake, compose, graph,
+shell). Here: discover, external (starts buildx and hadolint early); deployment (what ships);
+commands (what RUN/CMD lines do); dockerignore; rules/ (one module per concern); hadolint
+(merged second opinion); ignores; runner; output (JSON, SARIF; the text is dockyard.cli.views.lint);
+api (entry point of `invoke lint` and `python -m dockyard.lint`).
 """

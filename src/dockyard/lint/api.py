@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dockyard.errors import ConfigError
-from dockyard.lint.config import DEFAULTS, lint_options
+from dockyard.core.errors import ConfigError
+from dockyard.core.project import find_project
 from dockyard.lint.external import start_tools
-from dockyard.project import find_project
 
 if TYPE_CHECKING:
     from dockyard.lint.runner import LintResult
@@ -22,12 +21,12 @@ def lint_project(path: str | None = None, *, run_hadolint: bool = True) -> tuple
     """Lint `path` (default: the configured Dockerfile's directory, deployment/) with the project's
     `[tool.dockyard.lint]` options; returns the result and the project root."""
     project = find_project()
-    options = lint_options(project.section("lint", DEFAULTS))
+    options = project.settings.lint
     directory = Path(path) if path else project.path("dockerfile").parent
     if not directory.exists():
         raise ConfigError(f"{directory} does not exist")
     directory = directory.resolve()
-    preferred = {key: str(project.get(key)) for key in ("dockerfile", "bake_file", "compose_file")}
+    preferred = {key: str(getattr(project.settings, key)) for key in ("dockerfile", "bake_file", "compose_file")}
     started = start_tools(directory, project.root, options, run_hadolint=run_hadolint, preferred=preferred)
     from dockyard.lint.runner import lint_directory  # the rules: imported while the tools run
 

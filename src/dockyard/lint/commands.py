@@ -5,8 +5,8 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from dockyard.lint.dockerfile_parser import Instruction
-from dockyard.lint.shell import SimpleCommand, instruction_commands, split_commands
+from dockyard.dockerfile.parser import Instruction
+from dockyard.dockerfile.shell import SimpleCommand, instruction_commands, split_commands
 
 WEB_PROGRAMS = {
     "gunicorn",

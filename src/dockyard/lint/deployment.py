@@ -7,17 +7,18 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockyard.lint.bake_file import BakeError, BakeFile, BakeTarget, PendingBake, start_bake
-from dockyard.lint.compose_file import ComposeError, ComposeFile, Service, load_compose
-from dockyard.lint.discover import DeploymentFiles
-from dockyard.lint.dockerfile_parser import (
+from dockyard.core.settings import LintSettings
+from dockyard.dockerfile.bake import BakeError, BakeFile, BakeTarget, PendingBake, start_bake
+from dockyard.dockerfile.compose import ComposeError, ComposeFile, Service, load_compose
+from dockyard.dockerfile.graph import CopyEdge, StageGraph
+from dockyard.dockerfile.parser import (
     Dockerfile,
     DockerfileSyntaxError,
     Stage,
     parse_dockerfile,
 )
-from dockyard.lint.graph import CopyEdge, StageGraph
-from dockyard.lint.model import Finding
+from dockyard.lint.discover import DeploymentFiles
+from dockyard.lint.model import LintFinding
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Deployment:
     # bake targets / compose services resolved to (Dockerfile, stage name or None)
     target_builds: dict[tuple[Path, str], tuple[Path, str | None]] = field(default_factory=dict)
     service_builds: dict[tuple[Path, str], tuple[Path, str | None]] = field(default_factory=dict)
-    problems: list[Finding] = field(default_factory=list)  # files that could not be read at all
+    problems: list[LintFinding] = field(default_factory=list)  # files that could not be read at all
     missing_dockerfiles: list[tuple[Path, int, str, str]] = field(default_factory=list)  # file, line, who, path
     notes: list[str] = field(default_factory=list)
     bake_parser: str | None = None
@@ -113,13 +114,13 @@ class Deployment:
 
 
 def load_deployment(
-    files: DeploymentFiles, root: Path, options: dict, pending: list[PendingBake] | None = None
+    files: DeploymentFiles, root: Path, options: LintSettings, pending: list[PendingBake] | None = None
 ) -> Deployment:
     """Parse everything in `files` and work out what ships. Unreadable files become findings.
     `pending`: the bake files already started (buildx runs in the background)."""
     dep = Deployment(files=files, root=root)
     if pending is None:
-        parser = str(options.get("bake_parser", "auto"))
+        parser = options.bake_parser
         pending = [start_bake(path, parser=parser, cwd=root) for path in files.bake_files]
     for path in files.dockerfiles:  # parsed while buildx evaluates the bake files
         _add_dockerfile(dep, path)
@@ -128,7 +129,7 @@ def load_deployment(
             bake = started.result()
         except BakeError as exc:
             dep.problems.append(
-                Finding(
+                LintFinding(
                     "DY015",
                     exc.path,
                     exc.line,
@@ -163,7 +164,7 @@ def load_deployment(
         try:
             compose = load_compose(path)
         except ComposeError as exc:
-            dep.problems.append(Finding("DY000", exc.path, exc.line, exc.detail, severity="error"))
+            dep.problems.append(LintFinding("DY000", exc.path, exc.line, exc.detail, severity="error"))
             continue
         dep.composes.append(compose)
         for service in compose.services.values():
@@ -199,7 +200,7 @@ def _add_dockerfile(dep: Deployment, path: Path) -> None:
         dep.dockerfiles[path] = parse_dockerfile(path)
     except DockerfileSyntaxError as exc:
         dep.problems.append(
-            Finding(
+            LintFinding(
                 "DY000",
                 path,
                 exc.line,
@@ -224,9 +225,9 @@ def _resolve_bake_dockerfile(dep: Deployment, bake: BakeFile, target: BakeTarget
     return None, first_context
 
 
-def _resolve_shipped(dep: Deployment, options: dict) -> None:
-    ephemeral = {str(n).lower() for n in options.get("ephemeral", [])}
-    configured = [str(n).lower() for n in options.get("runtime_stages", [])]
+def _resolve_shipped(dep: Deployment, options: LintSettings) -> None:
+    ephemeral = {n.lower() for n in options.ephemeral}
+    configured = [n.lower() for n in options.runtime_stages]
     records: dict[tuple[Path, int], Shipped] = {}
 
     def ship(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockyard.errors import ConfigError
+from dockyard.core.errors import ConfigError
 
 
 @dataclass

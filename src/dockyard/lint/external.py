@@ -7,11 +7,11 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from dockyard.errors import ConfigError
+from dockyard.core.errors import ConfigError
+from dockyard.core.settings import LintSettings
+from dockyard.dockerfile.bake import PendingBake, start_bake
 from dockyard.lint import hadolint
-from dockyard.lint.bake_file import PendingBake, start_bake
 from dockyard.lint.discover import DeploymentFiles, discover
 
 
@@ -28,7 +28,7 @@ class StartedTools:
 def start_tools(
     directory: Path,
     root: Path,
-    options: dict[str, Any],
+    options: LintSettings,
     *,
     run_hadolint: bool = True,
     preferred: dict[str, str] | None = None,
@@ -37,11 +37,11 @@ def start_tools(
     files = discover(directory, preferred)
     if files.empty:
         raise ConfigError(f"no Dockerfile, bake file (*.hcl) or compose file in {directory}")
-    parser = str(options.get("bake_parser", "auto"))
+    parser = options.bake_parser
     bakes = [start_bake(path, parser=parser, cwd=root) for path in files.bake_files]
-    wanted = run_hadolint and bool(options.get("hadolint", True))
-    disabled = [str(d).upper() for d in options.get("disable", [])]
-    ignore = [str(c) for c in options.get("hadolint_ignore", [])]
+    wanted = run_hadolint and options.hadolint
+    disabled = [d.upper() for d in options.disable]
+    ignore = list(options.hadolint_ignore)
     ignore += sorted(d for d in disabled if d.startswith(("DL", "SC")))
     processes = hadolint.start([p.resolve() for p in files.dockerfiles], ignore) if wanted else None
     return StartedTools(files, bakes, processes, wanted, ignore, started_at)

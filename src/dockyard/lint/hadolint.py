@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dockyard.lint.model import Finding, severity_rank
+from dockyard.lint.model import LintFinding, severity_rank
 
 TIMEOUT_S = 30
 
@@ -29,7 +29,7 @@ SUPERSEDED_BY = {
 @dataclass
 class HadolintRun:
     status: str  # "ran", "not installed", "disabled", "failed: ..."
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[LintFinding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -89,7 +89,7 @@ def collect(processes: list[tuple[Path, subprocess.Popen]] | None) -> HadolintRu
                 continue
             level = str(item.get("level", "warning"))
             run.findings.append(
-                Finding(
+                LintFinding(
                     rule=code,
                     path=path,
                     line=int(item.get("line") or 1),
@@ -101,7 +101,7 @@ def collect(processes: list[tuple[Path, subprocess.Popen]] | None) -> HadolintRu
     return run
 
 
-def reconcile(findings: list[Finding], dockerfiles: dict) -> tuple[list[Finding], list[str]]:
+def reconcile(findings: list[LintFinding], dockerfiles: dict) -> tuple[list[LintFinding], list[str]]:
     """Drop hadolint findings that BuildKit's reading of the file contradicts.
 
     DL3025 ("use JSON notation for CMD and ENTRYPOINT") fires on `HEALTHCHECK ... CMD` in shell form
@@ -137,7 +137,7 @@ def _instruction_at(dockerfile, line: int) -> str | None:
     return None
 
 
-def merge(own: list[Finding], theirs: list[Finding], threshold: str = "warning") -> list[Finding]:
+def merge(own: list[LintFinding], theirs: list[LintFinding], threshold: str = "warning") -> list[LintFinding]:
     """All findings once: hadolint codes a dockyard rule supersedes are dropped (and recorded on the
     dockyard finding at the same line, whatever their level); of the others, those at least as
     severe as `threshold` are added, identical (file, line, code) pairs once."""
@@ -149,7 +149,7 @@ def merge(own: list[Finding], theirs: list[Finding], threshold: str = "warning")
             index = by_place.get((str(finding.path), finding.line, equivalent))
             if index is not None:
                 ours = merged[index]
-                merged[index] = Finding(
+                merged[index] = LintFinding(
                     ours.rule,
                     ours.path,
                     ours.line,

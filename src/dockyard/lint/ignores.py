@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from dockyard.lint.model import Finding
+from dockyard.lint.model import LintFinding
 
 _DIRECTIVE = re.compile(r"(?:#|//)\s*dockyard:\s*ignore\s*=\s*(?P<ids>[\w-]+(?:\s*,\s*[\w-]+)*)")
 
@@ -35,12 +35,12 @@ class InlineIgnores:
             self._cache[path] = {line: {self._names.get(i, i) for i in ids} for line, ids in directives(lines).items()}
         return self._cache[path]
 
-    def suppresses(self, finding: Finding) -> bool:
+    def suppresses(self, finding: LintFinding) -> bool:
         table = self._for(finding.path)
         rule = finding.rule.upper()
         return any(rule in table.get(line, ()) for line in (finding.line, finding.line - 1))
 
-    def filter(self, findings: Iterable[Finding]) -> tuple[list[Finding], int]:
+    def filter(self, findings: Iterable[LintFinding]) -> tuple[list[LintFinding], int]:
         kept, dropped = [], 0
         for finding in findings:
             if self.suppresses(finding):

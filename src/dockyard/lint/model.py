@@ -27,7 +27,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Finding:
+class LintFinding:
     """One place where a rule fires."""
 
     rule: str  # a Rule id, or a hadolint code such as "DL3008"

@@ -1,4 +1,6 @@
-"""Render a LintResult: linter lines with a rich summary, JSON, or SARIF 2.1.0 for code scanning."""
+"""A LintResult as data: `path:line: ID message` lines, JSON, and SARIF 2.1.0 for code scanning.
+
+The text report for people is dockyard.cli.views.lint."""
 
 from __future__ import annotations
 
@@ -7,11 +9,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 from dockyard import __version__
-from dockyard.lint.model import Finding, Rule
+from dockyard.lint.model import LintFinding, Rule
 from dockyard.lint.runner import LintResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -28,46 +27,8 @@ def display_path(path: Path, base: Path | None = None) -> str:
         return os.path.relpath(path) if not path.is_absolute() else str(path)
 
 
-def finding_line(finding: Finding, base: Path | None = None) -> str:
+def finding_line(finding: LintFinding, base: Path | None = None) -> str:
     return f"{display_path(finding.path, base)}:{finding.line}: {finding.rule} {finding.message}"
-
-
-def render_text(result: LintResult, console: Console, rules: dict[str, Rule], base: Path | None = None) -> None:
-    for finding in result.findings:
-        console.print(finding_line(finding, base), markup=False, highlight=False, soft_wrap=True)
-    if result.findings:
-        console.print()
-        table = Table(title=None, show_edge=False, pad_edge=False)
-        table.add_column("rule")
-        table.add_column("name")
-        table.add_column("severity")
-        table.add_column("count", justify="right")
-        counts = Counter(f.rule for f in result.findings)
-        severities = {f.rule: f.severity for f in result.findings}
-        for rule_id, count in sorted(counts.items()):
-            rule = rules.get(rule_id)
-            name = rule.name if rule else "hadolint"
-            style = {"error": "red", "warning": "yellow"}.get(severities[rule_id], "cyan")
-            table.add_row(rule_id, name, f"[{style}]{severities[rule_id]}[/]", str(count))
-        console.print(table)
-    console.print(_summary_line(result, base), highlight=False, soft_wrap=True)
-    for note in result.notes:
-        console.print(f"[dim]note:[/] {note}", highlight=False, soft_wrap=True)
-
-
-def _summary_line(result: LintResult, base: Path | None) -> str:
-    where = display_path(result.directory, base)
-    parts = [f"{len(result.files)} file(s)", f"hadolint {result.hadolint}"]
-    if result.bake_parser:
-        parts.append(f"bake read with {result.bake_parser}")
-    if result.suppressed:
-        parts.append(f"{result.suppressed} suppressed inline")
-    parts.append(f"{result.elapsed_s:.2f} s")
-    if not result.findings:
-        return f"[green]{where}: no findings[/] ({', '.join(parts)})"
-    by_level = Counter(f.severity for f in result.findings)
-    levels = ", ".join(f"{n} {level}{'s' if n != 1 else ''}" for level, n in sorted(by_level.items()))
-    return f"[red]{where}: {len(result.findings)} finding(s)[/] ({levels}; {', '.join(parts)})"
 
 
 def to_json(result: LintResult, rules: dict[str, Rule], base: Path | None = None) -> dict[str, Any]:
@@ -174,32 +135,6 @@ def _artifact(path: Path, root: Path) -> dict[str, str]:
         }
     except ValueError:
         return {"uri": path.resolve().as_uri()}
-
-
-def emit(
-    result: LintResult,
-    root: Path,
-    console: Console,
-    *,
-    as_json: bool = False,
-    sarif: str | None = None,
-) -> None:
-    """Write the SARIF file when asked, then print JSON or the text report to `console`'s stream."""
-    import json
-
-    from dockyard.errors import DockyardError
-    from dockyard.lint.rules import RULES
-
-    if sarif:
-        target = Path(sarif)
-        try:
-            target.write_text(json.dumps(to_sarif(result, RULES, root), indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise DockyardError(f"cannot write SARIF to {target}: {exc.strerror or exc}") from None
-    if as_json:
-        console.file.write(json.dumps(to_json(result, RULES), indent=2) + "\n")
-    else:
-        render_text(result, console, RULES)
 
 
 def failure_message(result: LintResult) -> str:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from dockyard.errors import CheckFailed
+from dockyard.core.errors import CheckFailed
+from dockyard.core.settings import LintSettings
 from dockyard.lint import hadolint
 from dockyard.lint.deployment import load_deployment
 from dockyard.lint.external import StartedTools, start_tools
 from dockyard.lint.ignores import InlineIgnores
-from dockyard.lint.model import Finding, severity_rank
+from dockyard.lint.model import LintFinding, severity_rank
 from dockyard.lint.rules import CHECKS, RULES, LintContext
 
 
@@ -23,7 +23,7 @@ class LintFailed(CheckFailed):
 @dataclass
 class LintResult:
     directory: Path
-    findings: list[Finding]
+    findings: list[LintFinding]
     files: list[Path]
     shipped: list[str]  # "runtime-full (bake target 'web')"
     hadolint: str  # "ran", "not installed", "disabled"
@@ -43,7 +43,7 @@ class LintResult:
 def lint_directory(
     directory: Path,
     root: Path,
-    options: dict[str, Any],
+    options: LintSettings,
     *,
     run_hadolint: bool = True,
     preferred: dict[str, str] | None = None,
@@ -54,7 +54,7 @@ def lint_directory(
     if started is None:
         started = start_tools(directory, root, options, run_hadolint=run_hadolint, preferred=preferred)
     files = started.files
-    disabled = {str(d).upper() for d in options.get("disable", [])}
+    disabled = {d.upper() for d in options.disable}
     by_name = {rule.name.upper(): rule.id for rule in RULES.values()}
     disabled |= {by_name[d] for d in disabled if d in by_name}
 
@@ -66,7 +66,7 @@ def lint_directory(
         processes += hadolint.start(extra, started.hadolint_ignore) or []
 
     context = LintContext(deployment=deployment, options=options)
-    own: list[Finding] = [f for f in deployment.problems if f.rule not in disabled]
+    own: list[LintFinding] = [f for f in deployment.problems if f.rule not in disabled]
     for rule, check in CHECKS:
         if rule.id not in disabled:
             own.extend(check(context))
@@ -74,7 +74,7 @@ def lint_directory(
     if started.hadolint_wanted:
         run = hadolint.collect(processes)
         theirs, reconciled = hadolint.reconcile(run.findings, deployment.dockerfiles)
-        findings = hadolint.merge(own, theirs, str(options.get("hadolint_threshold", "warning")))
+        findings = hadolint.merge(own, theirs, options.hadolint_threshold)
         status, notes = run.status, run.notes + reconciled
     else:
         findings, status, notes = own, "disabled", []

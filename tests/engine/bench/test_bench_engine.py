@@ -17,12 +17,13 @@ from pathlib import Path
 import docker.errors
 import pytest
 
-from dockyard import containers
 from dockyard.bench import cardway, runtime
 from dockyard.bench.builds import Builder, cached_percent
 from dockyard.bench.edits import Edit
-from dockyard.engine import client
-from dockyard.project import Project
+from dockyard.core.project import Project
+from dockyard.core.settings import load_settings
+from dockyard.docker import containers
+from dockyard.docker.client import client
 
 BASE = "dockyard-local/debian:bookworm"
 RUN = uuid.uuid4().hex[:8]
@@ -133,14 +134,14 @@ def _tiny_project(root: Path) -> Project:
         'target "web" {\n  context = "."\n  dockerfile = "deploy/Dockerfile"\n'
         '  args = { BASE_IMAGE = BASE_IMAGE }\n  tags = ["dockyard-test/bench-tiny:${TAG}"]\n}\n'
     )
-    return Project(root, {"bake_file": "deploy/bake.hcl", "dockerfile": "deploy/Dockerfile"})
+    settings = {"bake_file": "deploy/bake.hcl", "dockerfile": "deploy/Dockerfile", "base_image": BASE}
+    return Project(root, load_settings(settings))
 
 
 def test_one_file_edit_rebuilds_only_the_steps_after_it_and_is_undone(tmp_path):
     project = _tiny_project(tmp_path)
     tag = f"bench-{RUN}"
-    builder = Builder(project, tmp_path, tag, lambda: contextlib.nullcontext(lambda *a: None), lambda m: None)
-    builder.project.config["base_image"] = BASE
+    builder = Builder(project, tmp_path, tag, lambda: contextlib.nullcontext(lambda update: None), lambda m: None)
     try:
         builder.bake(["essential"])
         again = builder.bake(["essential"])

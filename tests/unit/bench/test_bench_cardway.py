@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.bench.cardway import CARD_HEALTHCHECKS, CardWayError, card_build_argv, card_dockerfile
+from dockyard.bench.cardway import CARD_HEALTHCHECKS, CardWayError, card_dockerfile
+from dockyard.docker.buildx import build_stdin_args
 
 CARD = Path("/work/shared/reference-card.md")
 
@@ -45,4 +46,4 @@ def test_unknown_target_and_bad_image_are_refused():
 
 
 def test_build_reads_the_dockerfile_from_stdin_with_no_context():
-    assert card_build_argv("t:1") == ["docker", "buildx", "build", "--quiet", "--tag", "t:1", "-"]
+    assert build_stdin_args("t:1") == ["buildx", "build", "--quiet", "--tag", "t:1", "-"]

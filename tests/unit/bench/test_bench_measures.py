@@ -9,18 +9,13 @@ import pytest
 from dockyard.bench import checks_timing
 from dockyard.bench.builds import cached_percent
 from dockyard.bench.report import BenchReport
-from dockyard.bench.runner import (
-    BenchOptions,
-    bench_settings,
-    output_dir,
-    parse_args,
-    write_outputs,
-)
+from dockyard.bench.runner import BenchOptions, output_dir, write_outputs
 from dockyard.bench.runtime import MemorySamples, memory_formula
-from dockyard.checks.config import settings_from
-from dockyard.checks.memory import memory_used
-from dockyard.errors import ConfigError
-from dockyard.project import Project
+from dockyard.cli.bench import parse_args
+from dockyard.core.errors import ConfigError
+from dockyard.core.project import Project
+from dockyard.core.settings import load_settings
+from dockyard.images.checks.memory import memory_used
 
 # memory_stats as the Engine API returns them (abridged), on a cgroup v1 and a cgroup v2 host.
 V1 = {
@@ -111,12 +106,13 @@ def test_derived_card_way_swaps_the_check_time():
 
 
 def test_startup_budget_is_raised_for_every_target_and_nothing_else_changes():
-    settings = settings_from({"startup_seconds": 60, "web": {"image_size_mb": 300}})
+    config = {"startup_seconds": 60, "web": {"image_size_mb": 300, "startup_seconds": 30}}
+    settings = load_settings({"checks": config}).checks
     raised = checks_timing.with_startup_budget(settings, 240)
-    assert all(v["startup_seconds"] == 240 for v in raised.per_target.values())
-    assert raised.per_target["web"]["image_size_mb"] == 300
+    assert all(raised.for_target(t).startup_seconds == 240 for t in (*settings.targets, "other"))
+    assert raised.for_target("web").image_size_mb == 300
     assert raised.targets == settings.targets
-    assert settings.per_target["web"]["startup_seconds"] == 60  # the original is untouched
+    assert settings.for_target("web").startup_seconds == 30  # the original is untouched
 
 
 def test_has_images_session_asks_nox_itself(tmp_path):
@@ -130,14 +126,14 @@ def test_has_images_session_asks_nox_itself(tmp_path):
     assert checks_timing.has_images_session(tmp_path, nox) is True
 
 
-def test_bench_settings_defaults_and_validation(tmp_path):
-    assert bench_settings(Project(tmp_path, {}))["settle_seconds"] == 10
-    with pytest.raises(ConfigError, match="unknown key 'settle'"):
-        bench_settings(Project(tmp_path, {"bench": {"settle": 3}}))
-    with pytest.raises(ConfigError, match="memory_samples must be a positive number"):
-        bench_settings(Project(tmp_path, {"bench": {"memory_samples": 0}}))
-    with pytest.raises(ConfigError, match="edits"):
-        bench_settings(Project(tmp_path, {"bench": {"edits": "app/x.py"}}))
+def test_bench_settings_defaults_and_validation():
+    assert load_settings({}).bench.settle_seconds == 10
+    with pytest.raises(ConfigError, match=r"\[tool.dockyard.bench\] has no key 'settle'"):
+        load_settings({"bench": {"settle": 3}})
+    with pytest.raises(ConfigError, match="memory_samples must be an integer >= 1, got 0"):
+        load_settings({"bench": {"memory_samples": 0}})
+    with pytest.raises(ConfigError, match='edits must be a table of strings, got "app/x.py"'):
+        load_settings({"bench": {"edits": "app/x.py"}})
 
 
 def test_command_line_options():
@@ -155,10 +151,10 @@ def test_command_line_options():
 
 
 def test_output_dir_is_per_run_under_the_configured_directory(tmp_path):
-    project = Project(tmp_path, {})
-    path = output_dir(project, BenchOptions(), bench_settings(project), "r1")
+    project = Project(tmp_path)
+    path = output_dir(project, BenchOptions(), project.settings.bench, "r1")
     assert path.parent == tmp_path / "bench" / "results" and path.name.endswith("-r1")
-    elsewhere = output_dir(project, BenchOptions(out_dir=Path("/tmp/x")), bench_settings(project), "r1")
+    elsewhere = output_dir(project, BenchOptions(out_dir=Path("/tmp/x")), project.settings.bench, "r1")
     assert elsewhere.parent == Path("/tmp/x")
 
 

@@ -16,7 +16,8 @@ from dockyard.bench.metrics import (
     format_value,
     metric,
 )
-from dockyard.bench.report import BenchReport, compare, markdown, table, write_json
+from dockyard.bench.report import BenchReport, compare, markdown, write_json
+from dockyard.cli.views.bench import bench_table as table
 
 
 def test_metric_keys_are_unique_and_every_card_metric_has_a_card_figure_or_a_target():

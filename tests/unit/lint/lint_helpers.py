@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from support.tools import buildx_available
 
-from dockyard.lint.config import DEFAULTS
+from dockyard.core.settings import LintSettings, load_settings
 from dockyard.lint.runner import LintResult, lint_directory
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -45,15 +44,12 @@ def found_findings(result: LintResult, directory: Path) -> set[tuple[str, int, s
 
 
 def run_lint(directory: Path, **options) -> LintResult:
-    merged = {**DEFAULTS, **options}
-    return lint_directory(directory, directory, merged, run_hadolint=bool(options.get("hadolint", False)))
+    settings = load_settings({"lint": {"hadolint": False, **options}}).lint
+    return lint_directory(directory, directory, settings, run_hadolint=settings.hadolint)
 
 
-def buildx_available() -> bool:
-    if shutil.which("docker") is None:
-        return False
-    probe = subprocess.run(["docker", "buildx", "version"], capture_output=True, text=True)
-    return probe.returncode == 0
+def lint_settings(**options) -> LintSettings:
+    return load_settings({"lint": options}).lint
 
 
 BAKE_PARSERS = [

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from lint_helpers import FIXTURES, found_findings, run_lint
 
-from dockyard.errors import ConfigError
-from dockyard.lint.config import lint_options
+from dockyard.core.errors import ConfigError
+from dockyard.core.settings import load_settings
 from dockyard.lint.ignores import directives
 
 ROOT_USER_BAD = FIXTURES / "runtime-root-user" / "bad"
@@ -93,7 +93,7 @@ def test_ephemeral_targets_are_not_runtime() -> None:
 )
 def test_bad_config_is_one_clear_error(section: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        lint_options(section)
+        load_settings({"lint": section})
 
 
 def test_uid_setting_changes_the_expected_uid() -> None:

@@ -7,19 +7,19 @@ from pathlib import Path
 import pytest
 from lint_helpers import FIXTURES, run_lint
 
+from dockyard.dockerfile.parser import parse_dockerfile_text
 from dockyard.lint import hadolint
-from dockyard.lint.dockerfile_parser import parse_dockerfile_text
-from dockyard.lint.model import Finding
+from dockyard.lint.model import LintFinding
 
 DOCKERFILE = Path("/x/Dockerfile")
 
 
-def ours(rule: str, line: int) -> Finding:
-    return Finding(rule, DOCKERFILE, line, "ours", "warning")
+def ours(rule: str, line: int) -> LintFinding:
+    return LintFinding(rule, DOCKERFILE, line, "ours", "warning")
 
 
-def theirs(rule: str, line: int, level: str = "warning") -> Finding:
-    return Finding(rule, DOCKERFILE, line, "theirs", level, source="hadolint")
+def theirs(rule: str, line: int, level: str = "warning") -> LintFinding:
+    return LintFinding(rule, DOCKERFILE, line, "theirs", level, source="hadolint")
 
 
 def test_superseded_codes_merge_into_the_dockyard_finding() -> None:

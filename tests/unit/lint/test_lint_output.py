@@ -9,6 +9,7 @@ from pathlib import Path
 from lint_helpers import FIXTURES, expected_findings, run_lint
 from rich.console import Console
 
+from dockyard.cli.views.lint import render_text
 from dockyard.lint import output
 from dockyard.lint.rules import RULES
 
@@ -19,7 +20,7 @@ LINES = sorted(line for (_, line, _) in expected_findings(BAD))  # all DY004, al
 
 def render(result, base: Path) -> str:
     buffer = io.StringIO()
-    output.render_text(result, Console(file=buffer, width=200, no_color=True), RULES, base)
+    render_text(result, Console(file=buffer, width=200, no_color=True), RULES, base)
     return buffer.getvalue()
 
 

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from dockyard.core.imageref import parse_ref
+from dockyard.dockerfile.compose import interpolate, load_compose
+from dockyard.dockerfile.expand import expand
+from dockyard.dockerfile.graph import StageGraph
+from dockyard.dockerfile.parser import DockerfileSyntaxError, parse_dockerfile_text
+from dockyard.dockerfile.shell import path_covers, split_commands
 from dockyard.lint.commands import celery_worker, classify, commands_of, is_http_probe
-from dockyard.lint.compose_file import interpolate, load_compose
-from dockyard.lint.dockerfile_parser import DockerfileSyntaxError, parse_dockerfile_text
 from dockyard.lint.dockerignore import DockerIgnore, find_dockerignore, parse
-from dockyard.lint.graph import StageGraph
-from dockyard.lint.imageref import parse_ref
-from dockyard.lint.shell import expand, path_covers, split_commands
 
 DOCKERFILE = """\
 # syntax=docker/dockerfile:1

@@ -10,7 +10,6 @@ import pytest
 from lint_helpers import FIXTURES, expected_findings
 from support.dockyard_cli import REPO_ROOT, clean_env, invoke, write_project
 
-from dockyard.lint.config import DEFAULTS
 from dockyard.lint.runner import lint_directory
 
 
@@ -65,7 +64,7 @@ def test_expected_failures_are_one_line(tmp_path: Path) -> None:
     root = write_project(tmp_path / "site", extra="[tool.dockyard.lint]\nuid = 'x'\n")
     proc = invoke(root, "lint", "--path", str(FIXTURES / "syntax" / "good"))
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "error: [tool.dockyard.lint] uid must be an integer, not 'x'"
+    assert proc.stderr.strip() == 'error: [tool.dockyard.lint] uid must be an integer, got "x"'
     empty = write_project(tmp_path / "empty")
     (empty / "deployment").mkdir()
     proc = invoke(empty, "lint")
@@ -84,11 +83,9 @@ def test_help_documents_every_option(tmp_path: Path) -> None:
 
 def test_the_projects_own_deployment_is_clean() -> None:
     """The issue's Done-when: the project's deployment/ passes with the project's settings."""
-    from dockyard.lint.config import lint_options
-    from dockyard.project import find_project
-
+    from dockyard.core.project import find_project
     project = find_project(REPO_ROOT)
-    options = lint_options(project.section("lint", DEFAULTS))
+    options = project.settings.lint
     directory = project.path("dockerfile").parent
     if not any(directory.glob("Dockerfile*")):
         pytest.skip("the project has no deployment Dockerfile yet")

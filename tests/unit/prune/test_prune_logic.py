@@ -1,94 +1,30 @@
-"""Prune's parsing, argv building and image protection (pure; output from buildx 0.13.1)."""
+"""Prune's decisions: the cache figures, filters and sizes, image protection and selection (pure)."""
 
 from __future__ import annotations
 
 import pytest
 
-from dockyard import history, prune
-from dockyard.errors import ConfigError
+from dockyard.build.cache import CacheUsage
+from dockyard.core.errors import ConfigError
+from dockyard.core.imageref import ImageRef, parse_ref
+from dockyard.deploy import history
+from dockyard.prune import plan as prune
 
-# `docker buildx du`, docker driver (buildx 0.13.1, Engine 26.1.5), tabs as printed, rows trimmed.
-DU = (
-    "ID\t\t\t\t\t\tRECLAIMABLE\tSIZE\t\tLAST ACCESSED\n"
-    "r225ay63x3a6b2pze5fq46mq3               \ttrue \t\t428.5MB*  \t18 minutes ago\n"
-    "s13nqiqjx4e7u2ob6usw29t0m               \ttrue \t\t328.6MB*  \t8 minutes ago\n"
-    "jjkoejhte1xmednzkeqkid8mj               \ttrue \t\t179.4MB   \t5 minutes ago\n"
-    "5gt3bbwhvt49950ii6pa7n1zz*              \tfalse\t\t802B      \t3 minutes ago\n"
-    "19omw7cae6j1yinal70z1vrf0*              \ttrue \t\t0B        \t5 seconds ago\n"
-    "Shared:\t\t1.676GB\n"
-    "Private:\t310.6MB\n"
-    "Reclaimable:\t1.987GB\n"
-    "Total:\t\t1.987GB\n"
-)
-# No shared records: buildx leaves out the Shared/Private lines.
-DU_PRIVATE = (
-    "ID\t\t\t\t\t\tRECLAIMABLE\tSIZE\t\tLAST ACCESSED\n"
-    "w225fm2jm09hkp6md57xzuwdd*              \ttrue \t\t200kB     \t10 seconds ago\n"
-    "Reclaimable:\t200kB\n"
-    "Total:\t\t200kB\n"
-)
-# With --filter, buildx 0.13 prints the rows but no summary.
-DU_FILTERED = (
-    "ID\t\t\t\t\t\tRECLAIMABLE\tSIZE\t\tLAST ACCESSED\n"
-    "w225fm2jm09hkp6md57xzuwdd*              \ttrue \t\t200kB     \t10 seconds ago\n"
-)
-# `docker buildx prune --force --filter id=...`
-PRUNED = (
-    "ID\t\t\t\t\t\tRECLAIMABLE\tSIZE\t\tLAST ACCESSED\n"
-    "w225fm2jm09hkp6md57xzuwdd*              \ttrue \t\t200kB     \t14 seconds ago\n"
-    "Total:\t200kB\n"
-)
+# Build-cache records as the Engine's `GET /system/df` gives them (Engine 26.1.5), trimmed.
+RECORDS = [
+    {"ID": "r225ay63x3a6b2pze5fq46mq3", "Type": "regular", "InUse": False, "Shared": True, "Size": 428_500_000},
+    {"ID": "s13nqiqjx4e7u2ob6usw29t0m", "Type": "regular", "InUse": False, "Shared": True, "Size": 328_600_000},
+    {"ID": "jjkoejhte1xmednzkeqkid8mj", "Type": "regular", "InUse": False, "Shared": False, "Size": 179_400_000},
+    {"ID": "5gt3bbwhvt49950ii6pa7n1zz", "Type": "source.local", "InUse": True, "Shared": False, "Size": 802},
+    {"ID": "19omw7cae6j1yinal70z1vrf0", "Type": "regular", "InUse": False, "Shared": False, "Size": 0},
+]
 
 
-@pytest.mark.parametrize(
-    "text,size",
-    [
-        ("0B", 0),
-        ("802B", 802),
-        ("2.932kB", 2932),
-        ("200kB", 200_000),
-        ("428.5MB*", 428_500_000),
-        ("1.987GB", 1_987_000_000),
-        ("1.50GiB", 1_610_612_736),
-        ("12.00KiB", 12_288),
-        (" 3 MB ", 3_000_000),
-    ],
-)
-def test_sizes_as_go_units_prints_them(text, size):
-    assert prune.parse_size(text) == size
-
-
-@pytest.mark.parametrize("text", ["", "12", "1.2XB", "MB", "-1MB"])
-def test_not_sizes(text):
-    with pytest.raises(ValueError):
-        prune.parse_size(text)
-
-
-def test_du_summary_and_record_count():
-    usage = prune.parse_du(DU)
-    assert usage == prune.CacheUsage(
-        records=5, reclaimable=1_987_000_000, total=1_987_000_000, shared=1_676_000_000
-    )
-    assert usage.private == 311_000_000
-
-
-def test_du_without_shared_records():
-    usage = prune.parse_du(DU_PRIVATE)
-    assert (usage.records, usage.total, usage.shared, usage.private) == (1, 200_000, 0, 200_000)
-
-
-def test_du_without_a_total_is_refused_not_guessed():
-    with pytest.raises(prune.PruneFailed, match="printed no Total line"):
-        prune.parse_du(DU_FILTERED)
-
-
-def test_du_empty_cache():
-    assert prune.parse_du("Reclaimable:\t0B\nTotal:\t\t0B\n") == prune.CacheUsage(0, 0, 0)
-
-
-def test_prune_total():
-    assert prune.parse_prune_total(PRUNED) == 200_000
-    assert prune.parse_prune_total("") is None
+def test_cache_usage_sums_records_as_buildx_du_does():
+    usage = CacheUsage.from_records(RECORDS)
+    assert usage == CacheUsage(records=5, reclaimable=936_500_000, total=936_500_802, shared=757_100_000)
+    assert usage.private == 179_400_802
+    assert CacheUsage.from_records([]) == CacheUsage(0, 0, 0)
 
 
 def test_filters_follow_buildx_rules():
@@ -140,27 +76,20 @@ def test_keep_storage_sizes(text, size):
 
 def test_keep_storage_rejects_nonsense():
     with pytest.raises(ConfigError, match="'lots' is not a size"):
-        prune.prune_argv(keep_storage="lots")
+        prune.cache_prune(keep_storage="lots")
 
 
-def test_prune_argv_is_a_list_with_every_option():
-    assert prune.prune_argv() == ["docker", "buildx", "prune", "--force"]
-    assert prune.prune_argv("ci", True, "10GB", {"until": "24h", "type": "regular"}) == [
-        "docker",
-        "buildx",
-        "prune",
-        "--force",
-        "--builder",
-        "ci",
-        "--all",
-        "--keep-storage",
-        "10GB",
-        "--filter",
-        "until=24h",
-        "--filter",
-        "type=regular",
-    ]
-    assert prune.du_argv("ci") == ["docker", "buildx", "du", "--builder", "ci"]
+def test_the_prune_is_described_as_the_docker_command_it_equals():
+    plain = prune.cache_prune()
+    assert plain.command() == ["docker", "buildx", "prune", "--force"]
+    assert plain.describe() == "dangling build cache" and plain.keep_storage is None
+    full = prune.cache_prune(True, " 10GB ", ["until=24h", "type=regular"])
+    assert full.command() == [
+        "docker", "buildx", "prune", "--force", "--all", "--keep-storage", "10GB",
+        "--filter", "until=24h", "--filter", "type=regular",
+    ]  # fmt: skip
+    assert full.keep_storage == 10 * 1024**3 and full.filters == {"until": "24h", "type": "regular"}
+    assert full.describe() == "ALL unused build cache matching until=24h, type=regular"
 
 
 def deployed(service, sha, result=history.ACCEPTED, repo="reg/web"):
@@ -214,10 +143,10 @@ def test_image_selection_never_takes_protected_kept_in_use_or_foreign_tags():
     }
 
 
-def test_repository_of_handles_registry_ports_and_digests():
-    assert prune.repository_of("127.0.0.1:5000/a/web:1") == "127.0.0.1:5000/a/web"
-    assert prune.repository_of("web@sha256:abc") == "web"
-    assert prune.repository_of("web") == "web"
+def test_image_references_split_registry_ports_tags_and_digests():
+    assert parse_ref("127.0.0.1:5000/a/web:1") == ImageRef("127.0.0.1:5000/a/web", "1", None)
+    assert parse_ref("web@sha256:abc") == ImageRef("web", None, "sha256:abc")
+    assert parse_ref("web").repository == "web" and parse_ref("127.0.0.1:5000/web").tag is None
 
 
 def test_images_from_df_reads_the_engine_shape():
@@ -242,12 +171,12 @@ def test_images_from_df_reads_the_engine_shape():
 
 def test_report_freed_space():
     report = prune.Report(
-        argv=[],
-        cache_before=prune.CacheUsage(3, 900, 1000, 400),
+        command=[],
+        cache_before=CacheUsage(3, 900, 1000, 400),
         images_before=prune.ImageUsage(2, 5000),
     )
     assert report.freed_cache is None
-    report.cache_after = prune.CacheUsage(1, 100, 200, 150)
+    report.cache_after = CacheUsage(1, 100, 200, 150)
     report.images_after = prune.ImageUsage(1, 4000)
     assert (report.freed_cache, report.freed_images) == (800, 1000)
     data = report.to_dict()

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dockyard.lint.dockerfile_parser import (
+from dockyard.dockerfile.graph import StageGraph
+from dockyard.dockerfile.parser import (
     Dockerfile,
     Instruction,
     Stage,
     arg_declarations,
     env_pairs,
 )
-from dockyard.lint.graph import StageGraph
-from dockyard.lint.model import Finding
+from dockyard.lint.model import LintFinding
 from dockyard.lint.rules.base import LintContext, rule
 
 
@@ -33,7 +33,7 @@ from dockyard.lint.rules.base import LintContext, rule
         "`args`), and drop the child's ARG unless the child itself uses it with the same default."
     ),
 )
-def arg_redeclared(ctx: LintContext) -> Iterator[Finding]:
+def arg_redeclared(ctx: LintContext) -> Iterator[LintFinding]:
     passed = {name for bake in ctx.deployment.bakes for t in bake.targets.values() for name in t.args}
     for dockerfile in ctx.deployment.dockerfiles.values():
         graph = ctx.deployment.graph(dockerfile)
@@ -146,7 +146,7 @@ def looks_secret(name: str) -> bool:
         "manage.py collectstatic`)."
     ),
 )
-def secret_in_arg_env(ctx: LintContext) -> Iterator[Finding]:
+def secret_in_arg_env(ctx: LintContext) -> Iterator[LintFinding]:
     for dockerfile in ctx.deployment.dockerfiles.values():
         for instruction, stage in _arg_env_instructions(dockerfile):
             where = f"stage '{stage.label}'" if stage else "the global scope"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from dockyard.core.settings import LintSettings
 from dockyard.lint.deployment import Deployment
-from dockyard.lint.model import Finding, Rule
+from dockyard.lint.model import LintFinding, Rule
 
 RULES: dict[str, Rule] = {}
-Check = Callable[["LintContext"], Iterable[Finding]]
+Check = Callable[["LintContext"], Iterable[LintFinding]]
 CHECKS: list[tuple[Rule, Check]] = []
 
 
@@ -36,10 +36,10 @@ def rule(id: str, name: str, severity: str, summary: str, why: str, fix: str) ->
 @dataclass
 class LintContext:
     deployment: Deployment
-    options: dict[str, Any]
+    options: LintSettings
 
-    def finding(self, rule_id: str, path: Path, line: int, message: str) -> Finding:
-        return Finding(rule=rule_id, path=path, line=line, message=message, severity=RULES[rule_id].severity)
+    def finding(self, rule_id: str, path: Path, line: int, message: str) -> LintFinding:
+        return LintFinding(rule=rule_id, path=path, line=line, message=message, severity=RULES[rule_id].severity)
 
 
 # Findings the loader makes itself (files it cannot read), registered so they can be documented,

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard.dockerfile.shell import split_commands
 from dockyard.lint.commands import CeleryWorker, celery_worker, commands_of
-from dockyard.lint.model import Finding
+from dockyard.lint.model import LintFinding
 from dockyard.lint.rules.base import LintContext, rule
-from dockyard.lint.shell import split_commands
 
 # celery/worker/components.py, class Beat(bootsteps.StartStopStep), create():
 #   if w.pool_cls.__module__.endswith(('gevent', 'eventlet')):
@@ -76,7 +76,7 @@ def _invocations(ctx: LintContext) -> Iterator[_Invocation]:
         "and run beat as its own service: `celery --app config.celery beat`."
     ),
 )
-def celery_beat_pool(ctx: LintContext) -> Iterator[Finding]:
+def celery_beat_pool(ctx: LintContext) -> Iterator[LintFinding]:
     for invocation in _invocations(ctx):
         worker = invocation.worker
         if worker.beat and worker.pool in POOLS_REJECTING_BEAT:
@@ -104,7 +104,7 @@ def celery_beat_pool(ctx: LintContext) -> Iterator[Finding]:
         "without --beat, or run `celery beat` separately."
     ),
 )
-def celery_beat_replicated(ctx: LintContext) -> Iterator[Finding]:
+def celery_beat_replicated(ctx: LintContext) -> Iterator[LintFinding]:
     dep = ctx.deployment
     for compose in dep.composes:
         with_beat = []

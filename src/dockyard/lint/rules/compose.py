@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockyard.lint.imageref import parse_ref
-from dockyard.lint.model import Finding
+from dockyard.core.imageref import parse_ref
+from dockyard.lint.model import LintFinding
 from dockyard.lint.rules.base import LintContext, rule
 
 READY_CONDITIONS = {"service_healthy", "service_completed_successfully"}
@@ -27,7 +27,7 @@ READY_CONDITIONS = {"service_healthy", "service_completed_successfully"}
         "dependency a healthcheck (`pg_isready`, `redis-cli ping`, the web /health/ probe)."
     ),
 )
-def depends_on_without_health(ctx: LintContext) -> Iterator[Finding]:
+def depends_on_without_health(ctx: LintContext) -> Iterator[LintFinding]:
     dep = ctx.deployment
     for compose in dep.composes:
         for service in compose.services.values():

@@ -6,11 +6,11 @@ import posixpath
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+from dockyard.dockerfile.graph import InstructionState, StageGraph
+from dockyard.dockerfile.shell import SimpleCommand, instruction_commands, path_covers, resolve_dir
 from dockyard.lint.deployment import Shipped
-from dockyard.lint.graph import StageGraph, Step
-from dockyard.lint.model import Finding
+from dockyard.lint.model import LintFinding
 from dockyard.lint.rules.base import LintContext, rule
-from dockyard.lint.shell import SimpleCommand, instruction_commands, path_covers, resolve_dir
 
 PRODUCTION_FLAGS = {"--omit=dev", "--production", "--only=prod", "--only=production", "--prod"}
 INSTALL_WORDS = {"ci", "install", "i", "add", "isntall", "in"}
@@ -18,7 +18,7 @@ INSTALL_WORDS = {"ci", "install", "i", "add", "isntall", "in"}
 
 @dataclass(frozen=True)
 class DevInstall:
-    step: Step  # the install
+    step: InstructionState  # the install
     node_modules: str  # where its node_modules are now (an `mv` may have moved them)
     tool: str  # "npm ci", "yarn install", ...
 
@@ -62,12 +62,12 @@ class NodeModulesTracker:
     def __init__(self) -> None:
         self.dev: dict[str, DevInstall] = {}
 
-    def run(self, steps: Iterable[Step]) -> None:
+    def run(self, steps: Iterable[InstructionState]) -> None:
         for step in steps:
             if step.instruction.cmd == "RUN":
                 self.run_step(step)
 
-    def run_step(self, step: Step) -> None:
+    def run_step(self, step: InstructionState) -> None:
         cwd = step.workdir
         for command in instruction_commands(step.instruction):
             if command.program == "cd":
@@ -132,11 +132,11 @@ def _dev_left(graph: StageGraph, stage) -> list[DevInstall]:
         "assets."
     ),
 )
-def npm_dev_dependencies(ctx: LintContext) -> Iterator[Finding]:
+def npm_dev_dependencies(ctx: LintContext) -> Iterator[LintFinding]:
     dep = ctx.deployment
     reported: set[tuple[str, int]] = set()
 
-    def report(install: DevInstall, path, message: str) -> Iterator[Finding]:
+    def report(install: DevInstall, path, message: str) -> Iterator[LintFinding]:
         key = (str(path), install.step.instruction.line)
         if key not in reported:
             reported.add(key)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 
+from dockyard.dockerfile.graph import ImageConfig
 from dockyard.lint.commands import classify, commands_of, is_http_probe
-from dockyard.lint.graph import ImageConfig
-from dockyard.lint.model import Finding
+from dockyard.lint.model import LintFinding
 from dockyard.lint.rules.base import LintContext, rule
 
 
@@ -48,7 +48,7 @@ def _run_text(entrypoint, cmd, limit: int = 60) -> str:
         "`healthcheck:` on a service whose `command:` turns the web image into a worker."
     ),
 )
-def worker_http_healthcheck(ctx: LintContext) -> Iterator[Finding]:
+def worker_http_healthcheck(ctx: LintContext) -> Iterator[LintFinding]:
     dep = ctx.deployment
     for shipped in dep.shipped:
         config = shipped.graph.image_config(shipped.stage)
@@ -133,7 +133,7 @@ def worker_http_healthcheck(ctx: LintContext) -> Iterator[Finding]:
         "--start-period=40s --retries=3 CMD curl -f http://127.0.0.1:80/health/ || exit 1`."
     ),
 )
-def missing_healthcheck(ctx: LintContext) -> Iterator[Finding]:
+def missing_healthcheck(ctx: LintContext) -> Iterator[LintFinding]:
     for shipped in ctx.deployment.shipped:
         config = shipped.graph.image_config(shipped.stage)
         if config.has_healthcheck or not shipped.needs_own_healthcheck:

@@ -6,14 +6,14 @@ import posixpath
 from collections.abc import Iterator
 from pathlib import Path
 
+from dockyard.core.imageref import parse_ref
+from dockyard.dockerfile.graph import StageGraph
+from dockyard.dockerfile.parser import Dockerfile, Instruction, Stage
+from dockyard.dockerfile.shell import instruction_commands, path_covers, resolve_dir
 from dockyard.lint.deployment import Deployment, Shipped
-from dockyard.lint.dockerfile_parser import Dockerfile, Instruction, Stage
 from dockyard.lint.dockerignore import find_dockerignore
-from dockyard.lint.graph import StageGraph
-from dockyard.lint.imageref import parse_ref
-from dockyard.lint.model import Finding
+from dockyard.lint.model import LintFinding
 from dockyard.lint.rules.base import LintContext, rule
-from dockyard.lint.shell import instruction_commands, path_covers, resolve_dir
 
 
 def _reaching_copies(dep: Deployment, dockerfile: Dockerfile) -> Iterator[tuple[Instruction, Stage, Shipped]]:
@@ -80,7 +80,7 @@ def _sensitive_paths(instruction: Instruction, context: Path) -> list[str]:
         "re-include only what the image needs (`!app/`)."
     ),
 )
-def copy_context_unignored(ctx: LintContext) -> Iterator[Finding]:
+def copy_context_unignored(ctx: LintContext) -> Iterator[LintFinding]:
     dep = ctx.deployment
     for dockerfile in dep.dockerfiles.values():
         context = dep.contexts.get(dockerfile.path, dockerfile.path.parent)
@@ -150,7 +150,7 @@ def _leaves_apt_lists(instruction: Instruction) -> bool:
         "--mount=type=cache,target=/var/lib/apt/lists ...`."
     ),
 )
-def apt_lists_left(ctx: LintContext) -> Iterator[Finding]:
+def apt_lists_left(ctx: LintContext) -> Iterator[LintFinding]:
     seen: set[tuple[str, int]] = set()
     for shipped in ctx.deployment.shipped:
         for step in shipped.graph.steps(shipped.stage):
@@ -183,7 +183,7 @@ def apt_lists_left(ctx: LintContext) -> Iterator[Finding]:
         "`@sha256:...`); for a variable base, give the ARG and every bake `args` value such a tag."
     ),
 )
-def floating_base_image(ctx: LintContext) -> Iterator[Finding]:
+def floating_base_image(ctx: LintContext) -> Iterator[LintFinding]:
     dep = ctx.deployment
     seen: set[tuple[str, int, str]] = set()
     for dockerfile in dep.dockerfiles.values():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockyard.lint.model import Finding
+from dockyard.lint.model import LintFinding
 from dockyard.lint.rules.base import LintContext, rule
 
 
@@ -23,7 +23,7 @@ from dockyard.lint.rules.base import LintContext, rule
         "names, or name the stage with `FROM ... AS NAME`."
     ),
 )
-def unknown_stage(ctx: LintContext) -> Iterator[Finding]:
+def unknown_stage(ctx: LintContext) -> Iterator[LintFinding]:
     dep = ctx.deployment
     for bake in dep.bakes:
         for target in bake.targets.values():
@@ -68,6 +68,6 @@ def unknown_stage(ctx: LintContext) -> Iterator[Finding]:
     ),
     fix=("Fix `dockerfile`/`context` (compose: `build.dockerfile`/`build.context`, relative to the compose file)."),
 )
-def missing_dockerfile(ctx: LintContext) -> Iterator[Finding]:
+def missing_dockerfile(ctx: LintContext) -> Iterator[LintFinding]:
     for path, line, who, dockerfile in ctx.deployment.missing_dockerfiles:
         yield ctx.finding("DY007", path, line, f"{who}: Dockerfile {dockerfile} not found")

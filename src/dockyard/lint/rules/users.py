@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockyard.lint.model import Finding
+from dockyard.dockerfile.shell import instruction_commands
+from dockyard.lint.model import LintFinding
 from dockyard.lint.rules.base import LintContext, rule
-from dockyard.lint.shell import instruction_commands
 
 ROOT_USERS = {"root", "0"}
 
@@ -30,7 +30,7 @@ def _is_root(user: str) -> bool:
         "`USER app` in every runtime stage before CMD."
     ),
 )
-def runtime_root_user(ctx: LintContext) -> Iterator[Finding]:
+def runtime_root_user(ctx: LintContext) -> Iterator[LintFinding]:
     for shipped in ctx.deployment.shipped:
         config = shipped.graph.image_config(shipped.stage)
         path = shipped.dockerfile.path
@@ -65,8 +65,8 @@ def runtime_root_user(ctx: LintContext) -> Iterator[Finding]:
         " (and `USER app` or `USER 1000`)."
     ),
 )
-def system_uid(ctx: LintContext) -> Iterator[Finding]:
-    expected = str(ctx.options.get("uid", 1000))
+def system_uid(ctx: LintContext) -> Iterator[LintFinding]:
+    expected = str(ctx.options.uid)
     seen: set[tuple[str, int]] = set()
     for shipped in ctx.deployment.shipped:
         config = shipped.graph.image_config(shipped.stage)

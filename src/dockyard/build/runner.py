@@ -1,0 +1,194 @@
+"""Run `docker buildx bake` for some targets and report what it built.
+
+BuildKit's progress comes as JSON (`--progress=rawjson`, read by dockyard.build.progress), the
+images bake wrote from its `--metadata-file`; the Dockerfile model says which stages each target
+is built from and where a failing step is. The progress is also written, in BuildKit's plain
+format, to a log under .dockyard/logs/.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from dockyard.build.base_images import choose_base_image
+from dockyard.build.failure import BuildFailed, failed_step
+from dockyard.build.progress import BuildProgress, RawJsonReader, Update, step_counts
+from dockyard.core.errors import ConfigError
+from dockyard.core.project import Project
+from dockyard.docker import buildx
+from dockyard.docker.client import client
+from dockyard.docker.images import image_size
+from dockyard.docker.lock import exclusive_build
+from dockyard.dockerfile.bake import BakeFile, BakeTarget, load_bake
+from dockyard.dockerfile.graph import StageGraph, stage_closure
+from dockyard.dockerfile.parser import Dockerfile, parse_dockerfile
+
+SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+@dataclass
+class TargetResult:
+    target: str
+    tag: str  # the first tag bake wrote (all of them in `tags`)
+    size_bytes: int | None
+    seconds: float | None  # from the start of the bake until this target's image was written
+    cached_steps: int
+    total_steps: int
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildResult:
+    targets: list[TargetResult]
+    wall_seconds: float
+    cached_steps: int
+    total_steps: int
+    base_image: str
+    log_path: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    names: list[str]
+    no_cache: bool = False
+    context_root: Path | None = None  # defaults to the project root
+    variables: dict[str, str] = field(default_factory=dict)  # bake variables (REGISTRY, TAG, ...)
+
+
+def ca_bundle(project: Project) -> str:
+    """The CA bundle handed to builds as the `ca-certs` secret ('' for none)."""
+    configured = os.environ.get("DOCKYARD_CA_CERTS", project.settings.ca_certs)
+    if configured == "auto":
+        return str(SYSTEM_CA_BUNDLE) if SYSTEM_CA_BUNDLE.is_file() else ""
+    return configured
+
+
+def bake_environment(project: Project, variables: dict[str, str], log: Callable[[str], None]) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(variables)
+    if "BASE_IMAGE" not in variables:
+        settings = project.settings
+        env["BASE_IMAGE"] = choose_base_image(settings.base_image, settings.local_base_image, log=log)
+    env.setdefault("CA_CERTS", ca_bundle(project))
+    return env
+
+
+def target_dockerfile(root: Path, target: BakeTarget) -> Path:
+    """The Dockerfile a bake target builds: `dockerfile` relative to `context`, relative to the root."""
+    context = root / (target.context or ".")
+    dockerfile = Path(target.dockerfile or "Dockerfile")
+    return dockerfile if dockerfile.is_absolute() else context / dockerfile
+
+
+def run_build(
+    project: Project,
+    request: BuildRequest,
+    on_update: Callable[[Update], None] = lambda update: None,
+    log: Callable[[str], None] = lambda message: None,
+) -> BuildResult:
+    """Bake `request.names`; raises BuildFailed (with the failing step) when bake fails."""
+    root = request.context_root or project.root
+    bake_file = root / project.settings.bake_file
+    if not bake_file.is_file():
+        raise ConfigError(f"bake file not found: {bake_file}")
+    client()  # fail early, with one line, when the daemon is down
+    env = bake_environment(project, request.variables, log)
+    definition = load_bake(bake_file, parser="buildx", cwd=root, env=env)
+    targets = definition.resolve(request.names)
+    dockerfiles = _dockerfiles(root, definition, targets)
+
+    log_dir = project.root / ".dockyard" / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    log_path = log_dir / f"bake-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    progress = BuildProgress()
+    with tempfile.TemporaryDirectory(prefix="dockyard-bake-") as tmp:
+        metadata_file = Path(tmp) / "metadata.json"
+        argv = buildx.bake_argv(bake_file, targets, metadata_file, no_cache=request.no_cache)
+        with exclusive_build(log), open(log_path, "w", encoding="utf-8") as sink:
+            start = time.monotonic()
+            returncode = _stream(argv, root, env, progress, sink, on_update)
+        wall = time.monotonic() - start
+        metadata = buildx.read_metadata(metadata_file)
+
+    if returncode != 0:
+        raise BuildFailed(targets, str(log_path), failed_step(progress, dockerfiles), progress.failure)
+
+    graphs = {name: StageGraph(dockerfile) for name, dockerfile in dockerfiles.items()}
+    began = progress.started_at()
+    results = []
+    for name in targets:
+        target = definition.targets[name]
+        tags = buildx.image_names(metadata.get(name, {})) or list(target.tags)
+        tag = tags[0] if tags else ""
+        stage = target.stage or dockerfiles[name].stages[-1].label
+        stages = stage_closure(graphs[name], stage)
+        cached, total = step_counts(progress, stages)
+        written = progress.export_completed(name, only_target=len(targets) == 1)
+        results.append(
+            TargetResult(
+                target=name,
+                tag=tag,
+                size_bytes=image_size(tag) if tag else None,
+                seconds=round((written - began).total_seconds(), 1) if written and began else None,
+                cached_steps=cached,
+                total_steps=total,
+                tags=tags,
+            )
+        )
+    cached, total = step_counts(progress)
+    return BuildResult(
+        targets=results,
+        wall_seconds=round(wall, 1),
+        cached_steps=cached,
+        total_steps=total,
+        base_image=env["BASE_IMAGE"],
+        log_path=str(log_path),
+    )
+
+
+def _dockerfiles(root: Path, definition: BakeFile, targets: list[str]) -> dict[str, Dockerfile]:
+    parsed: dict[Path, Dockerfile] = {}
+    out = {}
+    for name in targets:
+        path = target_dockerfile(root, definition.targets[name])
+        if path not in parsed:  # named relative to the build's root in messages: Dockerfile:7
+            parsed[path] = replace(parse_dockerfile(path), path=_relative(path, root))
+        out[name] = parsed[path]
+    return out
+
+
+def _relative(path: Path, root: Path) -> Path:
+    try:
+        return path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return path
+
+
+def _stream(argv, root, env, progress: BuildProgress, sink, on_update) -> int:  # noqa: ANN001
+    """Run bake, feeding its progress to `progress`, the log and `on_update`; its exit code."""
+    proc = buildx.start_bake(argv, cwd=root, env=env)
+    reader = RawJsonReader()
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            for item in reader.feed(line):
+                for update in progress.apply(item):
+                    for text in update.lines:
+                        sink.write(text + "\n")
+                    on_update(update)
+        for item in reader.close():
+            for update in progress.apply(item):
+                on_update(update)
+        return proc.wait()
+    except BaseException:
+        proc.terminate()
+        proc.wait(timeout=30)
+        raise

@@ -1,0 +1,70 @@
+"""`invoke bench` and bench/run.py: the benchmark's command line and its table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dockyard.bench.runner import BenchOptions
+from dockyard.cli.errors import run_main, sigterm_as_interrupt
+from dockyard.images.export import SOURCES
+
+
+def run_bench(options: BenchOptions) -> None:
+    """Run, print the table and where the reports went; raise when figures are missing
+    (or, with --strict, targets missed)."""
+    from dockyard.bench.runner import execute, verdict
+    from dockyard.cli.console import console, progress_console
+    from dockyard.cli.views.bench import bench_table
+    from dockyard.cli.views.build import progress_for
+
+    report, paths = execute(
+        options,
+        log=lambda message: progress_console.print(message, markup=False, highlight=False),
+        progress=progress_for("auto"),
+    )
+    width = max(console.width, 120)
+    console.print(bench_table(report, details=width >= 170), width=width)
+    console.print(f"JSON: {paths['json']}  chart: {paths['chart']}  Markdown: {paths['markdown']}", markup=False)
+    verdict(report, options.strict)
+
+
+def parse_args(argv: list[str]) -> BenchOptions:
+    parser = argparse.ArgumentParser(
+        prog="bench/run.py",
+        description="Measure the reference card's success metrics on the reference site.",
+    )
+    parser.add_argument("--skip-cold", action="store_true", help="leave out the cold (--no-cache) build")
+    parser.add_argument(
+        "--skip-checks",
+        action="store_true",
+        help="leave out nox -s images and the image checks timed both ways",
+    )
+    parser.add_argument(
+        "--source",
+        choices=SOURCES,
+        default="worktree",
+        help="build from the tracked files as they are now (worktree) or as committed (head)",
+    )
+    parser.add_argument("--out", type=Path, dest="out_dir", help="results directory (default bench/results)")
+    parser.add_argument("--json", type=Path, dest="json_path", help="also write the JSON here (chart next to it)")
+    parser.add_argument("--strict", action="store_true", help="exit non-zero when a figure misses its target")
+    args = parser.parse_args(argv)
+    return BenchOptions(
+        skip_cold=args.skip_cold,
+        skip_checks=args.skip_checks,
+        source=args.source,
+        out_dir=args.out_dir,
+        json_path=args.json_path,
+        strict=args.strict,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(sys.argv[1:] if argv is None else argv)
+    sigterm_as_interrupt()
+    return run_main(
+        lambda: run_bench(options),
+        interrupted="interrupted: the run's containers, networks and images were removed",
+    )

@@ -1,0 +1,18 @@
+"""The Invoke namespace: one sub-collection per card section.
+
+Task modules import only invoke and light dockyard modules at the top; the library is imported
+inside the task bodies, so loading the namespace (every `invoke ...`, `--list` too) stays cheap.
+"""
+
+from invoke import Collection
+
+from dockyard.cli.tasks import base, bench, build, deploy, lint, prune, rollback, test, troubleshoot
+
+ns = Collection()
+for module in (base, test, troubleshoot, rollback):
+    ns.add_collection(module.ns)
+ns.add_collection(build.collection())
+ns.add_task(deploy.deploy)
+ns.add_task(prune.prune)
+ns.add_task(lint.lint)
+ns.add_task(bench.bench)

@@ -1,0 +1,191 @@
+"""`invoke test.*`: the card's Testing Commands, run against real containers, cleaned up afterwards."""
+
+from __future__ import annotations
+
+from invoke import Collection
+
+from dockyard.cli.tasks._output import emit, note
+from dockyard.cli.tasks._task import task
+from dockyard.core.errors import CheckFailed, ConfigError
+
+# library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
+
+JSON_HELP = "print the result as JSON instead of tables"
+
+
+def _step(name: str) -> None:
+    from dockyard.cli.console import progress_console
+
+    progress_console.print(f"[cyan]→[/] {name}")
+
+
+@task(
+    default=True,
+    help={
+        "web_image": "web image to test (default: [tool.dockyard.test] web_image)",
+        "celery_image": "celery-unified image to test (default: [tool.dockyard.test] celery_image)",
+        "timeout": "seconds for every service to become healthy (default 240)",
+        "keep": "leave the stack running afterwards (prints the command that takes it down)",
+        "beat": "also wait for beat's periodic heartbeat task to be run (default on; --no-beat skips it)",
+        "json": JSON_HELP,
+    },
+)
+def compose(c, web_image=None, celery_image=None, timeout=None, keep=False, beat=True, json=False):
+    """Smoke-test the compose stack: healthy services, /health/, a Celery round trip, beat.
+
+    Brings up deployment/docker-compose.test.yml, waits for every service to be healthy,
+    GETs /health/, runs core.tasks.add through the broker, waits for beat's heartbeat, then
+    takes the stack down (unless --keep). Exits non-zero on any failure."""
+    from dockyard.cli.console import progress_console
+    from dockyard.cli.views import runtime as view
+    from dockyard.core.project import find_project
+    from dockyard.runtime.compose_test import run_compose_test
+
+    project = find_project()
+    report = run_compose_test(
+        project,
+        web_image=web_image,
+        celery_image=celery_image,
+        timeout=float(timeout) if timeout else None,
+        keep=keep,
+        check_beat=beat,
+        on_step=_step,
+        on_line=lambda line: progress_console.print(f"[dim]  {line}[/]"),
+        log=note,
+    )
+    emit(json, report.to_dict(), view.compose_view(report))
+    if not report.ok:
+        raise CheckFailed(f"test.compose failed at {report.failure}")
+
+
+@task(
+    help={
+        "image": "web image (default: [tool.dockyard.test] web_image)",
+        "port": "loopback host port for the container's port 80 (default 0: a free one)",
+        "timeout": "seconds for /health/ to answer 200 and the HEALTHCHECK to pass (default 120)",
+        "keep": "leave the container running afterwards",
+        "json": JSON_HELP,
+    }
+)
+def web(c, image=None, port=0, timeout=120, keep=False, json=False):
+    """Run the web image on 127.0.0.1:PORT and poll /health/ until it answers 200 (then its HEALTHCHECK)."""
+    from dockyard.cli.views import runtime as view
+    from dockyard.core.project import find_project
+    from dockyard.runtime.web_test import run_web_test
+
+    project = find_project()
+    image = image or project.settings.test_web_image
+    if not image:
+        raise ConfigError("no web image: pass --image, or give the service with role \"web\" an image")
+    report = run_web_test(image, port=int(port), timeout=float(timeout), keep=keep, on_step=_step)
+    emit(json, report.to_dict(), view.web_view(report))
+    if not report.ok:
+        raise CheckFailed(f"test.web failed at {report.failure}")
+
+
+@task(
+    help={
+        "image": "celery-unified image (default: [tool.dockyard.test] celery_image)",
+        "timeout": "seconds for the worker and beat to start (default 120)",
+        "due_task": "also wait until beat sends its first due task (default on; --no-due-task skips it)",
+        "json": JSON_HELP,
+    }
+)
+def celery(c, image=None, timeout=120, due_task=True, json=False):
+    """Run celery-unified with its own redis and postgres; pass when both worker and beat are seen."""
+    from dockyard.build.base_images import choose_base_image
+    from dockyard.cli.views import runtime as view
+    from dockyard.core.project import find_project
+    from dockyard.runtime.celery_test import run_celery_test
+
+    project = find_project()
+    settings = project.settings.test
+    image = image or project.settings.test_celery_image
+    if not image:
+        raise ConfigError("no worker image: pass --image, or give the service with role \"worker\" an image")
+    report = run_celery_test(
+        image,
+        redis_image=choose_base_image(settings.redis_image, settings.local_redis_image, log=note),
+        postgres_image=choose_base_image(settings.postgres_image, settings.local_postgres_image, log=note),
+        timeout=float(timeout),
+        wait_for_due_task=due_task,
+        on_step=_step,
+    )
+    emit(json, report.to_dict(), view.celery_view(report))
+    if not report.ok:
+        raise CheckFailed(f"test.celery failed at {report.failure}")
+
+
+def runtime_images(project) -> list[str]:
+    """The first tag of every target in the bake group [tool.dockyard.test] runtime_group."""
+    import os
+
+    from dockyard.dockerfile.bake import load_bake
+
+    definition = load_bake(project.path("bake_file"), parser="buildx", cwd=project.root, env=dict(os.environ))
+    return [
+        definition.targets[name].tags[0]
+        for name in definition.resolve([project.settings.test.runtime_group])
+        if definition.targets[name].tags
+    ]
+
+
+@task(
+    help={
+        "images": "comma-separated images (default: every image of the bake group 'production')",
+        "uid": "the uid every runtime image must run as (default 1000)",
+        "json": JSON_HELP,
+    }
+)
+def security(c, images=None, uid=1000, json=False):
+    """Run `id` in every runtime image; pass when each runs as uid 1000."""
+    from dockyard.cli.views import runtime as view
+    from dockyard.core.project import find_project
+    from dockyard.runtime.uid import check_uid
+
+    project = find_project()
+    names = (
+        [i.strip() for i in images.split(",") if i.strip()] if images else runtime_images(project)
+    )
+    results = []
+    for image in names:
+        _step(f"id in {image}")
+        results.append(check_uid(image, expected_uid=int(uid)))
+    emit(json, [r.to_dict() for r in results], view.security_view(results))
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise CheckFailed("test.security: " + "; ".join(f"{r.image}: {r.detail}" for r in failed))
+
+
+@task(
+    iterable=["name"],
+    help={
+        "name": "a container to check (repeatable); default: every running container",
+        "label": "only running containers with this label, e.g. com.docker.compose.project=NAME",
+        "wait": "seconds to let containers still 'starting' settle (default 0)",
+        "json": JSON_HELP,
+    },
+)
+def health(c, name=None, label=None, wait=0, json=False):
+    """Show the health status of running containers; fails when one is not healthy."""
+    from dockyard.cli.views import runtime as view
+    from dockyard.runtime.health_status import health_rows
+
+    names = list(name or [])
+    rows = health_rows(names, wait=float(wait), label=label)
+    emit(json, [r.to_dict() for r in rows], view.health_view(rows, explicit=bool(names)))
+    if not rows:
+        raise CheckFailed(
+            "test.health: no running containers" + (f" with label {label}" if label else "")
+        )
+    bad = [r for r in rows if not r.ok and (names or r.health != "none")]
+    if bad:
+        raise CheckFailed(
+            "test.health: "
+            + "; ".join(
+                f"{r.container} is {r.health if r.status == 'running' else r.status}" for r in bad
+            )
+        )
+
+
+ns = Collection("test", compose, web, celery, security, health)

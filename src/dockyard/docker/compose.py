@@ -1,0 +1,70 @@
+"""`docker compose` for one project name: up, down, exec, and its containers (by compose's labels)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockyard.core.redact import redact
+from dockyard.docker import cli
+from dockyard.docker.client import Container, client
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+
+
+@dataclass(frozen=True)
+class ComposeProject:
+    name: str
+    compose_file: Path
+    variables: dict[str, str] = field(default_factory=dict)
+
+    def args(self, *args: str) -> list[str]:
+        return ["compose", "-p", self.name, "-f", str(self.compose_file), *args]
+
+    def command(self, *args: str) -> str:
+        """`docker compose -p NAME -f FILE ARGS...` as a person would type it."""
+        return " ".join(["docker", *self.args(*args)])
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, **self.variables}
+
+    def down_hint(self) -> str:
+        return self.command("down", "-v", "--remove-orphans")
+
+    def up(self, on_line: Callable[[str], None] = lambda line: None) -> tuple[int, list[str]]:
+        """`docker compose up -d` (never pulls or builds); (exit code, its output lines, secrets masked)."""
+        cli.require_cli("compose")
+        proc = cli.start(
+            self.args("up", "--detach", "--pull", "never", "--no-build"), env=self.env(), merge_stderr=True
+        )
+        lines: list[str] = []
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = redact(raw.rstrip())
+            if line:
+                lines.append(line)
+                on_line(line)
+        return proc.wait(), lines
+
+    def down(self) -> bool:
+        """Remove the project's containers, networks and volumes; True when compose reported success."""
+        proc = cli.run(self.args("down", "--volumes", "--remove-orphans", "--timeout", "5"), env=self.env())
+        return proc.returncode == 0
+
+    def exec(self, service: str, argv: list[str], timeout: float) -> tuple[int | None, str]:
+        """`docker compose exec -T SERVICE ARGV`: (exit code, output, secrets masked); None on timeout."""
+        try:
+            proc = cli.run(self.args("exec", "-T", service, *argv), env=self.env(), timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout or ""
+            return None, redact(out.decode() if isinstance(out, bytes) else out)
+        return proc.returncode, redact(proc.stdout + proc.stderr)
+
+    def containers(self) -> dict[str, Container]:
+        """Service name -> its container (stopped ones too)."""
+        found = client().containers.list(all=True, filters={"label": f"{PROJECT_LABEL}={self.name}"})
+        return {c.labels.get(SERVICE_LABEL, c.name): c for c in found}

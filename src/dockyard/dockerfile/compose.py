@@ -1,0 +1,224 @@
+"""Read a compose file with PyYAML, keeping the line of every key so findings can point at it."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dockyard.core.errors import ConfigError
+
+
+class ComposeError(ConfigError):
+    def __init__(self, path: Path, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+        self.detail = message
+
+
+class LineDict(dict):
+    """A mapping that knows its own line and the line of each key (1-based)."""
+
+    line: int = 1
+    key_lines: dict[Any, int]
+
+    def line_of(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    line: int = 1
+    item_lines: list[int]
+
+
+# The C parser when PyYAML has it (marks and custom constructors work the same), else pure Python.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    pass
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    out = LineDict()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = key_node.start_mark.line + 1
+    return out
+
+
+def _sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+    out = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    out.line = node.start_mark.line + 1
+    out.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+
+
+@dataclass
+class BuildSpec:
+    context: Path
+    dockerfile: Path
+    target: str | None
+    args: dict[str, str]
+    line: int
+    target_line: int
+    dockerfile_line: int
+
+
+@dataclass
+class Dependency:
+    service: str
+    condition: str | None  # None: the short (list) form, which waits only for the start
+    line: int
+
+
+@dataclass
+class Service:
+    name: str
+    line: int
+    data: LineDict
+    build: BuildSpec | None = None
+    image: str | None = None
+    command: str | list[str] | None = None
+    entrypoint: str | list[str] | None = None
+    healthcheck: dict[str, Any] | None = None
+    depends_on: list[Dependency] = field(default_factory=list)
+    has_ports: bool = False
+    replicas: int = 1
+
+    def line_of(self, key: str) -> int:
+        return self.data.line_of(key)
+
+    @property
+    def healthcheck_disabled(self) -> bool:
+        if not self.healthcheck:
+            return False
+        test = self.healthcheck.get("test")
+        return bool(self.healthcheck.get("disable")) or test == ["NONE"] or test == "NONE"
+
+
+@dataclass
+class ComposeFile:
+    path: Path
+    lines: list[str]
+    services: dict[str, Service]
+
+
+def load_compose(path: Path) -> ComposeFile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise ComposeError(path, line, f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("services"), dict):
+        raise ComposeError(path, 1, "no services: mapping")
+    services = {}
+    for name, body in data["services"].items():
+        if not isinstance(body, LineDict):
+            raise ComposeError(path, data["services"].line_of(name), f"service {name} must be a mapping")
+        services[str(name)] = _service(path, str(name), body, data["services"].line_of(name))
+    return ComposeFile(path=path, lines=text.splitlines(), services=services)
+
+
+def _service(path: Path, name: str, body: LineDict, line: int) -> Service:
+    service = Service(name=name, line=line, data=body)
+    if "build" in body and _local_build(body["build"]):
+        service.build = _build(path, body["build"], body.line_of("build"))
+    if isinstance(body.get("image"), str):
+        service.image = interpolate(body["image"])
+    for key in ("command", "entrypoint"):
+        value = body.get(key)
+        if isinstance(value, str):
+            setattr(service, key, interpolate(value))
+        elif isinstance(value, list):
+            setattr(service, key, [interpolate(str(v)) for v in value])
+    if isinstance(body.get("healthcheck"), dict):
+        service.healthcheck = dict(body["healthcheck"])
+    depends = body.get("depends_on")
+    if isinstance(depends, LineList):
+        service.depends_on = [Dependency(str(d), None, ln) for d, ln in zip(depends, depends.item_lines, strict=False)]
+    elif isinstance(depends, LineDict):
+        for dep, spec in depends.items():
+            condition = spec.get("condition", "service_started") if isinstance(spec, dict) else None
+            service.depends_on.append(Dependency(str(dep), condition, depends.line_of(dep)))
+    service.has_ports = bool(body.get("ports") or body.get("expose"))
+    deploy = body.get("deploy")
+    replicas = deploy.get("replicas") if isinstance(deploy, dict) else None
+    replicas = replicas if replicas is not None else body.get("scale")
+    try:
+        service.replicas = int(interpolate(str(replicas))) if replicas is not None else 1
+    except ValueError:
+        service.replicas = 1
+    return service
+
+
+def _local_build(build: Any) -> bool:
+    """A build from a local directory and Dockerfile (not a git URL, not dockerfile_inline)."""
+    context = build if isinstance(build, str) else str(build.get("context", ".")) if isinstance(build, dict) else ""
+    inline = isinstance(build, dict) and build.get("dockerfile_inline") is not None
+    return "://" not in context and not context.startswith("git@") and not inline
+
+
+def _build(path: Path, build: Any, line: int) -> BuildSpec:
+    base = path.parent
+    if isinstance(build, str):
+        context = base / interpolate(build)
+        return BuildSpec(context, context / "Dockerfile", None, {}, line, line, line)
+    if not isinstance(build, LineDict):
+        raise ComposeError(path, line, "build must be a path or a mapping")
+    context = base / interpolate(str(build.get("context", ".")))
+    dockerfile = context / interpolate(str(build.get("dockerfile", "Dockerfile")))
+    args_raw = build.get("args") or {}
+    if isinstance(args_raw, list):
+        args = dict(str(a).partition("=")[::2] for a in args_raw)
+    else:
+        args = {str(k): interpolate(str(v)) for k, v in args_raw.items() if v is not None}
+    target = build.get("target")
+    return BuildSpec(
+        context=context,
+        dockerfile=dockerfile,
+        target=interpolate(str(target)).lower() if target is not None else None,
+        args=args,
+        line=line,
+        target_line=build.line_of("target"),
+        dockerfile_line=build.line_of("dockerfile"),
+    )
+
+
+_COMPOSE_VAR = re.compile(
+    r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<word>[^}]*))?\}|\$(?P<bare>[A-Za-z_][A-Za-z0-9_]*)"
+)
+
+
+def interpolate(text: str, env: dict[str, str] | None = None) -> str:
+    """Compose's `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `$$` (from the environment)."""
+    env = os.environ if env is None else env
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group("name") or match.group("bare")
+        value = env.get(name)
+        op, word = match.group("op"), match.group("word") or ""
+        if op in (":-", "-"):
+            return value if (value if op == ":-" else value is not None) else word
+        if op in (":+", "+"):
+            return word if (value if op == ":+" else value is not None) else ""
+        return value or ""
+
+    return _COMPOSE_VAR.sub(one, text)

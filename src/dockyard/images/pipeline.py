@@ -1,0 +1,222 @@
+"""`nox -s images`: export the tracked files, build every target from them, check the images.
+
+    python -m dockyard.images.pipeline [TARGET ...] [--source worktree|head] [--no-cache]
+                                  [--keep-images] [--json PATH] [--junit PATH]
+
+Steps: export (dockyard.images.export) -> bake under a tag unique to the run (dockyard.build.runner) -> run
+the checks each target's settings list (dockyard.images.checks) -> tables, JSON and JUnit XML
+(dockyard.images.reports) -> remove what the run created: containers, networks, images under the
+run's tag and the export, also after a failure, Ctrl-C or SIGTERM. The build cache is kept,
+so the next run is warm.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dockyard.build.failure import BuildFailed
+from dockyard.build.progress import Update
+from dockyard.build.runner import BuildRequest, BuildResult, run_build
+from dockyard.core.errors import ConfigError, DockyardError
+from dockyard.core.project import Project
+from dockyard.core.settings import ChecksSettings
+from dockyard.docker import containers
+from dockyard.docker.client import client
+from dockyard.docker.images import remove_tagged
+from dockyard.dockerfile.bake import load_bake
+from dockyard.images.checks import CheckResult, ServicePool, run_checks, target_context
+from dockyard.images.export import Export, isolated_context
+from dockyard.images.reports import ImagesReport, write_json, write_junit
+
+# What shows a build's progress: a context manager yielding the callback for each update.
+ProgressFactory = Callable[[], AbstractContextManager[Callable[[Update], None]]]
+
+
+def quiet_progress() -> AbstractContextManager[Callable[[Update], None]]:
+    return contextlib.nullcontext(lambda update: None)
+
+
+DEFAULT_JSON = ".dockyard/reports/images.json"
+DEFAULT_JUNIT = ".dockyard/reports/images-junit.xml"
+
+
+@dataclass
+class RunOptions:
+    targets: list[str] = field(default_factory=list)  # bake targets or groups; empty: [tool.dockyard.checks]
+    source: str = "worktree"
+    no_cache: bool = False
+    keep_images: bool = False
+    json_path: Path | None = None  # relative paths are under the project root
+    junit_path: Path | None = None
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+def run(
+    project: Project,
+    options: RunOptions,
+    log: Callable[[str], None] = lambda message: None,
+    progress: ProgressFactory = quiet_progress,
+) -> ImagesReport:
+    """The whole pipeline; returns the report (written to JSON and JUnit) whatever the checks found.
+
+    Raises DockyardError when the run cannot check anything (not a git repository, unknown target,
+    build failure); the report files then carry the error.
+    """
+    settings = project.settings.checks
+    run_id = new_run_id()
+    tag = f"images-{run_id}"
+    report = ImagesReport(
+        run_id=run_id,
+        source=options.source,
+        tag=tag,
+        started=datetime.now(UTC).isoformat(timespec="seconds"),
+        targets=[],
+    )
+    start = time.monotonic()
+    try:
+        client()  # one line when the engine is down, before anything is exported or started
+        with _cleanup(run_id, tag, keep_images=options.keep_images, log=log):
+            with isolated_context(project.root, options.source) as export:
+                log(
+                    f"export {export.files} tracked files ({export.bytes / 1e6:.1f} MB) "
+                    f"from the {export.source}"
+                )
+                targets, to_build = _plan(project, settings, export, options.targets, tag)
+                report.targets = targets
+                log(f"build {', '.join(to_build)} as *:{tag}")
+                build_start = time.monotonic()
+                try:
+                    built = _build(project, export, to_build, tag, options, progress, log)
+                except BuildFailed as exc:
+                    raise exc.with_note(
+                        "[built from git's tracked files only: is everything "
+                        "the Dockerfile copies tracked? see `git status`]"
+                    ) from None
+                report.build_seconds = round(time.monotonic() - build_start, 1)
+            report.images = {t.target: t.tag for t in built.targets}
+            report.sizes = {t.target: t.size_bytes for t in built.targets}
+            report.results = check_targets(targets, report.images, settings, run_id, log)
+    except DockyardError as exc:
+        report.error = str(exc)
+        raise
+    finally:
+        report.wall_seconds = round(time.monotonic() - start, 1)
+        write_reports(project, report, options)
+    return report
+
+
+def check_targets(
+    targets: list[str],
+    images: dict[str, str],
+    settings: ChecksSettings,
+    run_id: str,
+    log: Callable[[str], None],
+) -> list[CheckResult]:
+    """Run each target's checks; the services they need are started once and shared."""
+    results: list[CheckResult] = []
+    pool = ServicePool(run_id, settings.service_images())
+    try:
+        for target in targets:
+            target_settings = settings.for_target(target)
+            log(f"check {target} ({len(target_settings.checks)} checks)")
+            with target_context(
+                target=target,
+                image=images[target],
+                settings=target_settings,
+                run_id=run_id,
+                peers=images,
+                pool=pool,
+            ) as ctx:
+                results += run_checks(ctx, on_result=lambda r: log(progress_line(r)))
+    finally:
+        pool.close()
+    return results
+
+
+def report_paths(project: Project, options: RunOptions) -> tuple[Path, Path]:
+    """Where the JSON report and the JUnit XML go (relative paths are under the project root)."""
+    return (
+        project.root / (options.json_path or Path(DEFAULT_JSON)),
+        project.root / (options.junit_path or Path(DEFAULT_JUNIT)),
+    )
+
+
+def write_reports(project: Project, report: ImagesReport, options: RunOptions) -> tuple[Path, Path]:
+    json_path, junit_path = report_paths(project, options)
+    return write_json(report, json_path), write_junit(report, junit_path)
+
+
+def _plan(
+    project: Project, settings: ChecksSettings, export: Export, names: list[str], tag: str
+) -> tuple[list[str], list[str]]:
+    """(targets to check, targets to build): groups expanded, plus the images compared with."""
+    for key in ("bake_file", "dockerfile"):
+        relative = str(getattr(project.settings, key))
+        if not (export.root / relative).is_file():
+            raise ConfigError(
+                f"{relative} is not tracked by git, so a CI checkout would not have it: `git add {relative}`"
+            )
+    definition = load_bake(
+        export.root / project.settings.bake_file, parser="buildx", cwd=export.root, env={**os.environ, "TAG": tag}
+    )
+    targets = definition.resolve(names or settings.targets)
+    to_build = list(targets)
+    for target in targets:
+        s = settings.for_target(target)
+        peer = s.shares_layers_with
+        if "shared_layers" in s.checks and peer:
+            definition.resolve([peer])  # an unknown peer is a one-line error, too
+            if peer not in to_build:
+                to_build.append(peer)
+    return targets, to_build
+
+
+def _build(
+    project: Project,
+    export: Export,
+    names: list[str],
+    tag: str,
+    options: RunOptions,
+    progress: ProgressFactory,
+    log: Callable[[str], None],
+) -> BuildResult:
+    request = BuildRequest(names=names, no_cache=options.no_cache, context_root=export.root, variables={"TAG": tag})
+    with progress() as on_update:
+        return run_build(project, request, on_update=on_update, log=lambda message: log(f"note: {message}"))
+
+
+def progress_line(result: CheckResult) -> str:
+    mark = "pass" if result.passed else "FAIL"
+    return f"  {mark} {result.target} {result.name}: {result.measured} ({result.seconds:.1f}s)"
+
+
+@contextlib.contextmanager
+def _cleanup(run_id: str, tag: str, keep_images: bool, log: Callable[[str], None]) -> Iterator[None]:
+    """Remove the run's containers, networks and (unless kept) images, however the block ends."""
+    try:
+        yield
+    finally:
+        with containers.cleanup_shield():  # a second Ctrl-C (or SIGTERM) must not cut the cleanup short
+            try:
+                removed = containers.remove_labelled(run_id)
+                images = [] if keep_images else remove_tagged(tag)
+                if any(removed.values()) or images:
+                    log(
+                        f"cleanup: {removed['containers']} container(s), "
+                        f"{removed['networks']} network(s), {len(images)} image(s)"
+                    )
+                if keep_images:
+                    log(f"kept the images tagged {tag}")
+            except DockyardError as exc:
+                log(f"cleanup incomplete: {exc}")

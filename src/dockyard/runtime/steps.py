@@ -1,0 +1,49 @@
+"""The card's Testing Commands as library functions: each starts what it needs, checks, and cleans up."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class StepResult:
+    """One thing a test did, whether it passed, how long it took, and what it saw."""
+
+    name: str
+    ok: bool
+    seconds: float
+    detail: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class StepFailed(Exception):
+    """Raised inside a `steps.run(...)` block to fail that step with a one-line detail."""
+
+
+@dataclass
+class Steps:
+    """Collects StepResult results; `run` times a block and records it (a StepFailed marks it failed)."""
+
+    items: list[StepResult] = field(default_factory=list)
+    on_step: Callable[[str], None] = lambda name: None
+
+    @contextmanager
+    def run(self, name: str) -> Iterator[dict]:
+        self.on_step(name)
+        note: dict = {"detail": ""}
+        start = time.monotonic()
+        try:
+            yield note
+        except StepFailed as exc:
+            self.items.append(StepResult(name, False, round(time.monotonic() - start, 2), str(exc)))
+            raise
+        self.items.append(StepResult(name, True, round(time.monotonic() - start, 2), note["detail"]))
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.items) and all(s.ok for s in self.items)

@@ -1,0 +1,312 @@
+"""`invoke deploy` and `invoke rollback.quick` end to end: real local images (the Engine decides
+whether they exist), a fake CapRover on 127.0.0.1, the history file on disk."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+
+import docker.errors
+import pytest
+from support.dockyard_cli import clean_env, invoke, write_project
+from support.fake_caprover import FakeCapRover
+
+from dockyard.deploy import deployer as deploy
+from dockyard.deploy import history
+from dockyard.docker.client import client
+
+pytestmark = pytest.mark.engine
+
+RUN = uuid.uuid4().hex[:10]
+# A registry on a closed loopback port: a registry lookup fails at once, never leaving the machine.
+REPO = f"127.0.0.1:1/dockyard-test-{RUN}"
+SHA1, SHA2, SHA3 = "1111aaaa" + RUN, "2222bbbb" + RUN, "3333cccc" + RUN
+
+
+@pytest.fixture(scope="module")
+def images() -> Iterator[dict[str, str]]:
+    """web and celery images tagged SHA1 and SHA2 (one empty FROM scratch image: quick)."""
+    tags = [f"{REPO}/{service}:{sha}" for service in ("web", "celery") for sha in (SHA1, SHA2)]
+    argv = ["docker", "buildx", "build", "--quiet", "--label", f"dockyard.test={RUN}", "-f", "-"]
+    for tag in tags:
+        argv += ["-t", tag]
+    subprocess.run(
+        [*argv, "."], input="FROM scratch\n", text=True, check=True, capture_output=True, cwd="/tmp"
+    )
+    yield {"web": f"{REPO}/web", "celery-unified": f"{REPO}/celery"}
+    for tag in tags:
+        try:
+            client().images.remove(tag)
+        except docker.errors.ImageNotFound:
+            pass
+
+
+@pytest.fixture
+def project(tmp_path, images):
+    return write_project(
+        tmp_path / "site",
+        "timeout = 2",
+        services={
+            "web": {"target": "web", "app": "refsite-web", "image": images["web"], "role": "web"},
+            "celery-unified": {
+                "target": "celery-unified",
+                "app": "refsite-celery",
+                "image": images["celery-unified"],
+                "role": "worker",
+            },
+        },
+    )
+
+
+def env_for(fake: FakeCapRover, web_token: str, celery_token: str, **extra: str) -> dict[str, str]:
+    return clean_env(
+        CAPROVER_URL=fake.url,
+        CAPROVER_APP_TOKEN_WEB=web_token,
+        CAPROVER_APP_TOKEN_CELERY_UNIFIED=celery_token,
+        **extra,
+    )
+
+
+def history_path(project):
+    return project / ".dockyard" / "deploy-history.jsonl"
+
+
+def two_deploys(project, env) -> None:
+    for sha in (SHA1, SHA2):
+        for service in ("web", "celery-unified"):
+            proc = invoke(project, "deploy", service, "--tag", sha, env=env)
+            assert proc.returncode == 0, proc.stderr
+
+
+def assert_secret_free(proc, *tokens: str) -> None:
+    for token in tokens:
+        assert token not in proc.stdout and token not in proc.stderr
+
+
+def test_dry_run_names_the_earlier_deploy_and_the_real_run_deploys_and_records_it(
+    project, fake, web_token, celery_token
+):
+    env = env_for(fake, web_token, celery_token)
+    two_deploys(project, env)
+    recorded = history.read(history_path(project)).entries
+    assert [(e.service, e.sha, e.result) for e in recorded] == [
+        ("web", SHA1, "accepted"),
+        ("celery-unified", SHA1, "accepted"),
+        ("web", SHA2, "accepted"),
+        ("celery-unified", SHA2, "accepted"),
+    ]
+    assert recorded[0].image == f"{REPO}/web:{SHA1}" and recorded[0].server == fake.url
+    sent_before, bytes_before = len(fake.requests), history_path(project).read_bytes()
+
+    dry = invoke(project, "rollback.quick", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert "dry run: nothing deployed" in dry.stdout
+    plan_rows = [line for line in dry.stdout.splitlines() if "refsite-" in line]
+    assert len(plan_rows) == 2 and all(SHA1[:12] in row and SHA2[:12] in row for row in plan_rows)
+    assert len(fake.requests) == sent_before and history_path(project).read_bytes() == bytes_before
+
+    real = invoke(project, "rollback.quick", "--yes", env=env)
+    assert real.returncode == 0, real.stderr
+    assert [(d.app, d.image, d.git_hash) for d in fake.deployed[-2:]] == [
+        ("refsite-web", f"{REPO}/web:{SHA1}", SHA1),
+        ("refsite-celery", f"{REPO}/celery:{SHA1}", SHA1),
+    ]
+    after = history.read(history_path(project)).entries
+    assert history_path(project).read_bytes().startswith(bytes_before)
+    assert [(e.service, e.sha, e.action, e.result) for e in after[4:]] == [
+        ("web", SHA1, "rollback", "accepted"),
+        ("celery-unified", SHA1, "rollback", "accepted"),
+    ]
+    assert_secret_free(real, web_token, celery_token)
+    assert web_token not in history_path(project).read_text()
+
+
+def test_wrong_token_fails_cleanly_and_keeps_the_history(project, fake, web_token, celery_token):
+    env = env_for(fake, web_token, celery_token)
+    two_deploys(project, env)
+    before = history_path(project).read_bytes()
+    deployed = len(fake.deployed)
+
+    wrong = "not-" + web_token
+    proc = invoke(
+        project,
+        "rollback.quick",
+        "--yes",
+        "--service",
+        "web",
+        env=env_for(fake, wrong, celery_token),
+    )
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "error: CapRover rejected the app token for app 'refsite-web' (status 1102: The request "
+        "is not authorized.); check the token, that 'App Token' is enabled for refsite-web and "
+        "that the app exists"
+    )
+    assert "Traceback" not in proc.stderr
+    assert_secret_free(proc, wrong, web_token, celery_token)
+    assert len(fake.deployed) == deployed
+
+    after = history_path(project).read_bytes()
+    assert after.startswith(before)  # every earlier entry intact, byte for byte
+    (failure,) = history.read(history_path(project)).entries[4:]
+    assert (failure.service, failure.sha, failure.action, failure.result) == (
+        "web",
+        SHA1,
+        "rollback",
+        "failed",
+    )
+    assert wrong not in after.decode()
+
+    # the failure record changes nothing: same plan, and with the right token it goes through
+    retry = invoke(project, "rollback.quick", "--yes", "--service", "web", env=env)
+    assert retry.returncode == 0, retry.stderr
+    assert fake.deployed[-1].image == f"{REPO}/web:{SHA1}"
+
+
+def test_answering_no_deploys_nothing(project, fake, web_token, celery_token):
+    env = env_for(fake, web_token, celery_token)
+    for sha in (SHA1, SHA2):  # recorded directly: this test is about the question, not the deploys
+        history.append(
+            history_path(project),
+            history.Entry(
+                time=history.now(),
+                service="web",
+                app="refsite-web",
+                image=f"{REPO}/web:{sha}",
+                sha=sha,
+                result=history.ACCEPTED,
+            ),
+        )
+    before, sent = history_path(project).read_bytes(), len(fake.requests)
+    proc = invoke(project, "rollback.quick", env=env, stdin="n\n")
+    assert proc.returncode == 1
+    assert (
+        proc.stderr.strip().splitlines()[-1]
+        == "error: not confirmed: nothing deployed, history unchanged"
+    )
+    assert len(fake.requests) == sent and history_path(project).read_bytes() == before
+
+
+def test_to_sha_whose_image_is_gone_stops_before_touching_anything(
+    project, fake, web_token, celery_token
+):
+    path = history_path(project)
+    for sha in (
+        SHA3,
+        SHA2,
+    ):  # SHA3 was deployed once, but its image exists neither here nor in a registry
+        history.append(
+            path,
+            history.Entry(
+                time=history.now(),
+                service="web",
+                app="refsite-web",
+                image=f"{REPO}/web:{sha}",
+                sha=sha,
+                result=history.DEPLOYED,
+            ),
+        )
+    before = path.read_bytes()
+    proc = invoke(
+        project,
+        "rollback.quick",
+        "--to",
+        SHA3[:8],
+        "--yes",
+        env=env_for(fake, web_token, celery_token),
+    )
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"error: image {REPO}/web:{SHA3} is not on this machine and its registry did not "
+        f"confirm it ("
+    )
+    assert last.endswith("); build or push it, or pick another SHA")
+    assert fake.requests == [] and path.read_bytes() == before
+
+
+def test_unreachable_server_and_timeout_are_recorded_honestly(project, web_token, celery_token):
+    path = history_path(project)
+    for sha in (SHA1, SHA2):
+        history.append(
+            path,
+            history.Entry(
+                time=history.now(),
+                service="web",
+                app="refsite-web",
+                image=f"{REPO}/web:{sha}",
+                sha=sha,
+                result=history.ACCEPTED,
+            ),
+        )
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    env = clean_env(CAPROVER_URL=f"http://127.0.0.1:{closed}", CAPROVER_APP_TOKEN=web_token)
+    proc = invoke(project, "rollback.quick", "--yes", env=env)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"error: cannot reach CapRover at "
+        f"http://127.0.0.1:{closed}/api/v2/user/apps/appData/refsite-web "
+        f"(Connection refused); nothing was deployed"
+    )
+
+    with FakeCapRover(apps={"refsite-web": web_token}, delay=10) as slow:
+        proc = invoke(
+            project,
+            "rollback.quick",
+            "--yes",
+            env=clean_env(CAPROVER_URL=slow.url, CAPROVER_APP_TOKEN=web_token),
+        )
+    assert proc.returncode == 1
+    assert (
+        proc.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            f"error: no answer from CapRover at {slow.url}/api/v2/user/apps/appData/refsite-web "
+            f"within 2 s; the "
+            f"deploy may have started"
+        )
+    )
+    entries = history.read(path).entries
+    assert [(e.sha, e.result) for e in entries] == [
+        (SHA1, "accepted"),
+        (SHA2, "accepted"),
+        (SHA1, "failed"),
+        (SHA1, "unknown"),
+    ]
+    assert_secret_free(proc, web_token)
+
+
+def test_image_check_local_and_registry_paths(images):
+    found = deploy.check_image(f"{images['web']}:{SHA1}")
+    assert found.where == "local" and found.detail
+    with pytest.raises(
+        deploy.ImageMissing,
+        match=r"image 127.0.0.1:1/dockyard-none/x:y is not on this machine "
+        r"and its registry did not confirm it \(.+\)",
+    ):
+        deploy.check_image("127.0.0.1:1/dockyard-none/x:y")
+
+
+def test_deploy_dry_run_masks_the_token_and_wait_records_deployed(
+    project, fake, web_token, celery_token
+):
+    env = env_for(fake, web_token, celery_token)
+    dry = invoke(project, "deploy", "web", "--tag", SHA1, "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert (
+        "'x-captain-app-token': '***'" in dry.stdout
+        and "appData/refsite-web?detached=1" in dry.stdout
+    )
+    assert_secret_free(dry, web_token)
+    assert fake.requests == [] and not history_path(project).exists()
+
+    waited = invoke(project, "deploy", "web", "--tag", SHA1, "--wait", "--json", env=env)
+    assert waited.returncode == 0, waited.stderr
+    assert '"result": "deployed"' in waited.stdout
+    assert fake.requests[0].query == {} and fake.deployed[0].detached is False
+    (entry,) = history.read(history_path(project)).entries
+    assert (entry.result, entry.detail) == ("deployed", "Deploy is done")

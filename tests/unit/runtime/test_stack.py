@@ -1,0 +1,95 @@
+"""Pure logic of the compose stack and the compose test: argv, service descriptions, health JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from dockyard.core.settings import ROLE_WORDS, load_settings
+from dockyard.docker.compose import ComposeProject
+from dockyard.dockerfile.compose import load_compose
+from dockyard.runtime import compose_test as compose
+from dockyard.runtime import stack as stacks
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_compose_commands_name_project_and_file():
+    project = ComposeProject("dockyard-test-1a2b", Path("/p/deployment/docker-compose.test.yml"), {"WEB_IMAGE": "w"})
+    assert project.args("up", "--detach") == [
+        "compose",
+        "-p",
+        "dockyard-test-1a2b",
+        "-f",
+        "/p/deployment/docker-compose.test.yml",
+        "up",
+        "--detach",
+    ]
+    assert project.env()["WEB_IMAGE"] == "w"
+    assert project.down_hint() == (
+        "docker compose -p dockyard-test-1a2b -f /p/deployment/docker-compose.test.yml down -v --remove-orphans"
+    )
+
+
+def test_services_start_after_what_they_depend_on():
+    compose = load_compose(ROOT / "deployment" / "docker-compose.test.yml")
+    assert stacks.start_order(compose) == ("postgres", "redis", "web", "celery-unified")
+
+
+def test_roles_come_from_the_services_table(tmp_path):
+    (tmp_path / "compose.yml").write_text(
+        "services:\n  api:\n    image: a\n    depends_on: [db]\n  db:\n    image: d\n  cache:\n    image: c\n"
+    )
+    compose = load_compose(tmp_path / "compose.yml")
+    assert stacks.start_order(compose) == ("db", "api", "cache")
+    settings = load_settings({"services": {"api": {"role": "web"}, "db": {"role": "database"}}})
+    assert [ROLE_WORDS[settings.role_of(s)] for s in ("api", "db", "cache")] == ["web server", "database", "service"]
+
+
+def test_service_descriptions_name_the_role():
+    broker = stacks.ServiceState("redis", "broker", "x-redis-1", "exited", None, 0, 0, "dockyard-local/redis:7")
+    assert not broker.ok
+    assert broker.describe() == "the broker (service redis) is exited (code 0)"
+    web = stacks.ServiceState("web", "web server", "x-web-1", "running", "unhealthy", None, 0, "w")
+    assert web.describe() == "the web server (service web) is unhealthy"
+    missing = stacks.ServiceState("postgres", "database", "-", "missing", None, None, 0, "")
+    assert missing.describe() == "the database (service postgres) has no container"
+    assert stacks.ServiceState("w", "worker", "c", "running", "healthy", None, 0, "i").ok
+
+
+def test_failing_checks_of_the_sites_health_json():
+    body = '{"status": "fail", "checks": {"database": "ok", "broker": "fail: ConnectionError: refused"}}'
+    assert compose._failing_checks(body) == "broker fail: ConnectionError: refused"
+    assert compose._failing_checks("<html>oops</html>") == ""
+
+
+def test_error_line_prefers_the_last_exception():
+    output = "Traceback (most recent call last):\n  File x\nkombu.exceptions.OperationalError: Error 111 connecting\n"
+    assert compose._error_line(output) == "kombu.exceptions.OperationalError: Error 111 connecting"
+    assert compose._error_line("just text\nlast line\n") == "last line"
+    assert compose._error_line("") == "no output"
+
+
+def test_compose_file_contract():
+    data = yaml.safe_load((ROOT / "deployment" / "docker-compose.test.yml").read_text())
+    services = data["services"]
+    assert set(services) == {"web", "celery-unified", "postgres", "redis"}
+    assert services["postgres"]["image"] == "${POSTGRES_IMAGE:-postgres:15}"
+    assert services["redis"]["image"] == "${REDIS_IMAGE:-redis:7}"
+    assert services["web"]["image"] == "${WEB_IMAGE:-dockyard.local/refsite-web:latest}"
+    assert services["celery-unified"]["image"] == "${CELERY_IMAGE:-dockyard.local/refsite-celery:latest}"
+    # health-based ordering: web waits for its dependencies, celery for web (which migrates)
+    assert services["web"]["depends_on"] == {
+        "postgres": {"condition": "service_healthy"},
+        "redis": {"condition": "service_healthy"},
+    }
+    assert services["celery-unified"]["depends_on"]["web"] == {"condition": "service_healthy"}
+    assert services["celery-unified"]["environment"]["DJANGO_MIGRATE"] == "0"
+    assert services["web"]["environment"]["DJANGO_MIGRATE"] == "1"
+    for name in ("postgres", "redis"):
+        assert "healthcheck" in services[name]
+        assert "ports" not in services[name]
+    # the only published port is web's, on loopback
+    assert all(port.startswith("127.0.0.1:") for port in services["web"]["ports"])
+    assert "ports" not in services["celery-unified"]
