@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # One-time (and repeatable) set-up of a machine for dockyard:
 #   1. a Docker Engine with buildx and compose that answers (installed and started if missing),
-#   2. a virtualenv in .venv with dockyard and its dev tools,
-#   3. the local base images when the upstream ones cannot be pulled.
+#   2. the image registry on loopback (DOCKYARD_REGISTRY, default 127.0.0.1:5000) when it does
+#      not answer (installed and started if missing; a non-loopback registry is left alone),
+#   3. a virtualenv in .venv with dockyard and its dev tools,
+#   4. the local base images when the upstream ones cannot be pulled.
 # Safe to run again: each step reuses what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,6 +15,7 @@ if [ "$(id -u)" -eq 0 ] && ! command -v debootstrap >/dev/null 2>&1; then
 fi
 
 bash deployment/host/ensure-docker-engine.sh
+bash deployment/host/ensure-registry.sh
 
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv" >&2
