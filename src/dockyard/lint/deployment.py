@@ -192,6 +192,12 @@ class Deployment:
         run_by_compose = {_image_key(r) for r in runners if r.kind == "compose" and r.dockerfile is not None}
         return [r for r in runners if r.kind == "compose" or _image_key(r) not in run_by_compose]
 
+    def deployed_runners_of(self, shipped: Shipped) -> list[Runner]:
+        """How `shipped`'s image really runs: its compose services when deployed compose files run it,
+        else its bake target or plain build."""
+        deployed = {id(r) for r in self.deployed_runners}
+        return [r for r in shipped.runners if id(r) in deployed]
+
     def service_stage(self, compose: ComposeFile, service: Service) -> tuple[Dockerfile, Stage] | None:
         """The stage a compose service runs (its build, or the image another target builds)."""
         for runner in self.runners:

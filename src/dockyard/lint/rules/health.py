@@ -129,7 +129,7 @@ def _worker_probe_finding(ctx: LintContext, runner: Runner, probe, roles: set[st
 def missing_healthcheck(ctx: LintContext) -> Iterator[LintFinding]:
     reported: set[tuple[str, int]] = set()
     for shipped in ctx.deployment.shipped:
-        for runner in shipped.runners:
+        for runner in ctx.deployment.deployed_runners_of(shipped):
             if runner.healthcheck is not None:
                 continue
             servers = [p for p in ctx.processes(runner) if p.role in PROBE_NEEDED]

@@ -129,15 +129,21 @@ def target_runs_other_process(ctx: LintContext) -> Iterator[LintFinding]:
         if not roles or wanted & roles:
             continue
         main = processes[0]
-        key = (str(main.path), main.line)
-        if key in reported:
+        path, line = main.path, main.line
+        service = runner.service
+        overridden = service is not None and (service.command is not None or service.entrypoint is not None)
+        if service is not None and runner.compose is not None and not overridden:
+            # the image's own command is right for its own target: the service took the wrong image
+            # or forgot its `command:`
+            path, line = runner.compose.path, service.line
+        if (str(path), line) in reported:
             continue
-        reported.add(key)
+        reported.add((str(path), line))
         runs = " and ".join(sorted(roles))
         yield ctx.finding(
             "DY020",
-            main.path,
-            main.line,
+            path,
+            line,
             f"{runner.label} is named for {next(iter(wanted))} but runs {runs} (`{' '.join(main.command.words)[:60]}`, "
             f"{main.where})",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 
 from dockyard.core.imageref import parse_ref
@@ -52,7 +53,7 @@ APP_ROLES = {"web", "worker", "beat", "flower"}
 def runtime_root_user(ctx: LintContext) -> Iterator[LintFinding]:
     reported: set[tuple[str, int]] = set()
     for shipped in ctx.deployment.shipped:
-        offenders = [r for r in shipped.runners if _runs_app_as_root(ctx, r)]
+        offenders = [r for r in ctx.deployment.deployed_runners_of(shipped) if _runs_app_as_root(ctx, r)]
         if not offenders:
             continue
         config = shipped.graph.image_config(shipped.stage)
@@ -180,8 +181,13 @@ def _account_name(args: list[str]) -> str:
     return name
 
 
-# Commands that change a file in place (or its directory entry) and so need to own it.
-_CHANGES = {"chmod", "chown", "chgrp", "rm", "mv", "touch", "truncate"}
+# Commands that change a file itself and so need to own it (or be root)...
+_OWNER_ONLY = {"chmod", "chown", "chgrp", "touch", "truncate"}
+# ...and commands that replace or remove its directory entry (`sed -i` writes a new file and renames
+# it): they need write access to the directory, which a user has in their home or WORKDIR.
+_DIRECTORY_ENTRY = {"rm", "mv", "sed"}
+# Directories that belong to root in every base image.
+_SYSTEM_DIRECTORIES = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/opt", "/var/lib", "/srv")
 
 
 @rule(
@@ -272,17 +278,26 @@ def _chowned(state: InstructionState, owned: list[tuple[str, bool, int]]) -> lis
     return owned
 
 
+def _root_directory(directory: str, owned: list[tuple[str, bool, int]]) -> bool:
+    """Whether `directory` is known to belong to root: a system directory, or one a COPY made."""
+    if any(directory == d or directory.startswith(d + "/") for d in _SYSTEM_DIRECTORIES):
+        return True
+    return any(is_directory and path_covers(copied, directory) for copied, is_directory, _ in owned)
+
+
 def _denied(state: InstructionState, owned: list[tuple[str, bool, int]]) -> tuple[str, str, int] | None:
     for command in instruction_commands(state.instruction):
         program = command.program
         words = command.words[1:]
         if program == "sed" and not any(w == "-i" or w.startswith(("-i", "--in-place")) for w in words):
             continue
-        if program not in _CHANGES and program != "sed":
+        if program not in _OWNER_ONLY and program not in _DIRECTORY_ENTRY:
             continue
         if program == "sed":
             words = [w for w in words if not w.startswith("-")][1:]  # the script, then the files
         for target in _targets(state, program, words):
+            if program in _DIRECTORY_ENTRY and not _root_directory(posixpath.dirname(target), owned):
+                continue
             for copied, directory, line in reversed(owned):
                 if target == copied or (directory and path_covers(copied, target)):
                     return " ".join(command.words), target, line
