@@ -194,7 +194,8 @@ def development_reason(compose: ComposeFile) -> str | None:
 
 def _is_compose_name(path: Path) -> bool:
     name = path.name
-    return path.suffix in (".yml", ".yaml") and (name.startswith("docker-compose") or name.startswith("compose"))
+    prefixes = ("docker-compose", "compose", "docker-stack", "stack")
+    return path.suffix in (".yml", ".yaml") and name.startswith(prefixes)
 
 
 def load_compose(path: Path) -> ComposeFile:

@@ -581,10 +581,19 @@ def _link_image_services(dep, records, ephemeral, add_runner, ship, built) -> No
 
 def _image_source(dep, compose, service, project, defaults):  # noqa: ANN001, ANN202
     image = service.image
+    raw = str(service.data.get("image", image))
+    # `image: registry/app:${VERSION}` with VERSION unset here: any tag of that repository is it
+    variable_tag = "$" in raw.rsplit("/", 1)[-1].partition(":")[2]
+
+    def matches(tag: str) -> bool:
+        if variable_tag:
+            return parse_ref(tag).repository == parse_ref(image).repository
+        return same_image(tag, image)
+
     for bake in dep.bakes:
         for target in bake.targets.values():
             build = dep.target_builds.get((bake.path, target.name))
-            if build is None or not any(same_image(tag, image) for tag in target.tags):
+            if build is None or not any(matches(tag) for tag in target.tags):
                 continue
             dockerfile = dep.dockerfiles.get(build[0])
             stage = (dockerfile.stage(build[1]) if build[1] else dockerfile.stages[-1]) if dockerfile else None

@@ -77,7 +77,7 @@ def test_expected_failures_are_one_line(tmp_path: Path) -> None:
 def test_help_documents_every_option(tmp_path: Path) -> None:
     proc = invoke(write_project(tmp_path / "site"), "--help", "lint", env=clean_env())
     assert proc.returncode == 0
-    for option in ("--json", "--sarif", "--path", "--no-hadolint"):
+    for option in ("--json", "--sarif", "--path", "--no-hadolint", "--strict"):
         assert option in proc.stdout
 
 
