@@ -1,4 +1,5 @@
-"""What a container command is: an HTTP server, a worker, a health probe, a celery invocation."""
+"""What a container command is: its role (server, worker, beat...), a health probe, a celery invocation,
+supervisord programs and uwsgi settings."""
 
 from __future__ import annotations
 
@@ -12,21 +13,7 @@ from dockyard.dockerfile.shell import SimpleCommand, commands_from_words, instru
 APP_SERVERS = {"gunicorn", "uvicorn", "daphne", "hypercorn", "waitress-serve", "uwsgi", "granian"}
 # Servers in front of it; they manage their own workers and privileges.
 PROXIES = {"nginx", "httpd", "apache2", "caddy", "traefik", "haproxy", "envoy"}
-WEB_PROGRAMS = {
-    "gunicorn",
-    "uvicorn",
-    "daphne",
-    "hypercorn",
-    "waitress-serve",
-    "nginx",
-    "httpd",
-    "apache2",
-    "caddy",
-    "flower",
-    "uwsgi",
-}
 WORKER_PROGRAMS = {"rq", "rqworker", "dramatiq", "huey_consumer", "huey_consumer.py", "arq"}
-CELERY_WORKER_SUBCOMMANDS = {"worker", "beat", "multi"}
 HTTP_PROBES = {"curl", "wget", "http", "httpie"}
 
 
@@ -75,41 +62,6 @@ def celery_subcommand(args: list[str]) -> str | None:
             continue
         return word
     return None
-
-
-def classify(commands: list[SimpleCommand]) -> str:
-    """ "web" (serves HTTP), "worker" (no HTTP), or "unknown"."""
-    kind = "unknown"
-    for command in commands:
-        program = command.program
-        args = celery_args(command)
-        if args is not None:
-            sub = celery_subcommand(args)
-            if sub == "flower":
-                return "web"
-            if sub in CELERY_WORKER_SUBCOMMANDS:
-                kind = "worker"
-            continue
-        if program in WEB_PROGRAMS:
-            return "web"
-        if program.startswith("python") and "-m" in command.words:
-            module = (
-                command.words[command.words.index("-m") + 1]
-                if command.words.index("-m") + 1 < len(command.words)
-                else ""
-            )
-            if module in WEB_PROGRAMS or module == "http.server":
-                return "web"
-            if module in WORKER_PROGRAMS:
-                kind = "worker"
-        if "manage.py" in [posixpath.basename(w) for w in command.words]:
-            if "runserver" in command.words:
-                return "web"
-            if {"rqworker", "qcluster", "celery", "process_tasks"} & set(command.words):
-                kind = "worker"
-        if program in WORKER_PROGRAMS:
-            kind = "worker"
-    return kind
 
 
 def is_http_probe(healthcheck: Instruction | dict | None) -> bool:

@@ -62,11 +62,6 @@ class Shipped:
     def via(self) -> str:
         return ", ".join(str(r) for r in self.reasons)
 
-    @property
-    def needs_own_healthcheck(self) -> bool:
-        """Shipped through bake or a plain build: the image's own HEALTHCHECK is all there is."""
-        return any(r.kind != "compose" for r in self.reasons) or any(not s.healthcheck for s in self.services)
-
 
 @dataclass(eq=False)
 class Runner:
