@@ -121,16 +121,13 @@ def run_build(
     if returncode != 0:
         raise BuildFailed(targets, str(log_path), failed_step(progress, dockerfiles), progress.failure)
 
-    graphs = {name: StageGraph(dockerfile) for name, dockerfile in dockerfiles.items()}
     began = progress.started_at()
     results = []
     for name in targets:
         target = definition.targets[name]
         tags = buildx.image_names(metadata.get(name, {})) or list(target.tags)
         tag = tags[0] if tags else ""
-        stage = target.stage or dockerfiles[name].stages[-1].label
-        stages = stage_closure(graphs[name], stage)
-        cached, total = step_counts(progress, stages)
+        cached, total = step_counts(progress, target_stages(dockerfiles[name], target))
         written = progress.export_completed(name, only_target=len(targets) == 1)
         results.append(
             TargetResult(
@@ -152,6 +149,13 @@ def run_build(
         base_image=env["BASE_IMAGE"],
         log_path=str(log_path),
     )
+
+
+def target_stages(dockerfile: Dockerfile, target: BakeTarget) -> set[str]:
+    """The stages a target's build runs: its stage and what it is built from, with `--from` values
+    expanded under the target's bake args, as BuildKit expands them."""
+    stage = target.stage or dockerfile.stages[-1].label
+    return stage_closure(StageGraph(dockerfile, target.args), stage)
 
 
 def _dockerfiles(root: Path, definition: BakeFile, targets: list[str]) -> dict[str, Dockerfile]:
