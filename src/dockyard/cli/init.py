@@ -46,12 +46,11 @@ def init_and_print(
     console.print()
     if plan.blocked:
         raise InitBlocked(f"{plan.blocked}; nothing was written")
+    if not plan.writes:
+        console.print("Nothing to write: every file is in place (--force replaces existing ones).", markup=False)
+        return
     if not yes:
-        count = len(plan.writes)
-        if count:
-            console.print(f"Nothing written yet. Run `dockyard init --yes` to write {count} file(s).", markup=False)
-        else:
-            console.print("Nothing to write: every file is in place (--force replaces existing ones).", markup=False)
+        console.print(f"Nothing written yet. Run `dockyard init --yes` to write {len(plan.writes)} file(s).", markup=False)
         return
     written = apply(plan, directory)
     print_written(written, console)

@@ -258,10 +258,11 @@ def detect(snapshot: Snapshot, options: DetectOptions = DetectOptions()) -> Site
 
     settings, evidence["settings_module"], more = settings_module(root, manage, legacy)
     notes += more
-    settings_source = root.module(settings)
-    if settings_source is None:
-        raise ConfigError(f"settings module {settings} ({evidence['settings_module']}) not found under {project_dir}/")
-    root.source(settings_source.path, required=True)
+    settings_path = root.path_of(settings)
+    if settings_path is None:
+        where = "the repository root" if project_dir == "." else f"{project_dir}/"
+        raise ConfigError(f"settings module {settings} ({evidence['settings_module']}) not found under {where}")
+    settings_source = root.source(settings_path, required=True)
     view = SettingsView(root, settings_source)
 
     roots = list(dict.fromkeys([".", project_dir]))
