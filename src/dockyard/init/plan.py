@@ -113,17 +113,12 @@ def _pyproject(plan: Plan, snapshot: Snapshot, facts: SiteFacts, force: bool, st
         plan.actions.append(Action(path, "create", with_tool_dockyard(None, table), "[tool.dockyard] only"))
     elif not has_tool_dockyard(existing):
         plan.actions.append(Action(path, "edit", with_tool_dockyard(existing, table), "append [tool.dockyard]"))
+    elif with_tool_dockyard(existing, table) == existing:
+        plan.actions.append(Action(path, "keep", None, "[tool.dockyard] unchanged"))
     elif force:
         archived = archive_path(path, stamp)
-        plan.actions.append(
-            Action(
-                path,
-                "edit",
-                with_tool_dockyard(existing, table),
-                f"replace [tool.dockyard]; old file to {archived}",
-                archived,
-            )
-        )
+        replaced = with_tool_dockyard(existing, table)
+        plan.actions.append(Action(path, "edit", replaced, f"replace [tool.dockyard]; old file to {archived}", archived))
     else:
         plan.actions.append(Action(path, "keep", None, "has [tool.dockyard]; --force replaces the table"))
 

@@ -12,7 +12,7 @@ from conftest import minimal_site, write_tree
 from dockyard.cli.app import main
 from dockyard.init.detect import detect
 from dockyard.init.generate.files import InstallSpec
-from dockyard.init.installed import install_spec
+from dockyard.init.installed import current_install, install_spec
 from dockyard.init.plan import make_plan
 from dockyard.init.snapshot import read_repository
 from dockyard.init.urls_edit import add_route
@@ -215,3 +215,16 @@ def test_unparsable_settings_is_one_error(tmp_path, capsys):
 )
 def test_noxfile_installs_dockyard_the_way_it_was_installed(direct_url, args):
     assert install_spec(direct_url, "0.1.0").args == args
+
+
+def test_a_second_run_reads_its_own_output_and_changes_nothing(tmp_path):
+    """init reads deployment/ as evidence too (a hand-written layout is the best there is); its own
+    output must lead it back to the same files, --force or not."""
+    from support.samples import pre_migration_copy
+
+    for name in ("ledger", "kanban"):
+        root = pre_migration_copy(name, tmp_path)
+        assert run(root, "--yes") == 0
+        snapshot = read_repository(root)
+        again = make_plan(detect(snapshot), snapshot, current_install(), force=True)
+        assert [(a.path, a.kind) for a in again.actions if a.kind != "keep"] == [], name

@@ -404,7 +404,8 @@ def detect(snapshot: Snapshot, options: DetectOptions = DetectOptions()) -> Site
         schedule_file, _ = evaluator.setting("CELERY_BEAT_SCHEDULE_FILENAME")
     if not schedule_file:
         schedule_file = _celery_conf_path(app.source, root, image_path, "beat_schedule_filename")
-    writable = {d for d in legacy.mkdirs if _inside(d, code_dir) and d != code_dir}
+    owned = {code_dir, image_path(project_dir)}  # the image's code and work directories are app's anyway
+    writable = {d for d in legacy.mkdirs if _inside(d, code_dir) and d not in owned}
     if scheduler == "persistent" and schedule_file and _inside(posixpath.dirname(schedule_file), code_dir):
         if posixpath.dirname(schedule_file) != code_dir:
             writable.add(posixpath.dirname(schedule_file))

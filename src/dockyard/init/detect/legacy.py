@@ -43,6 +43,7 @@ IGNORED_PACKAGES = {"apt-utils", "ca-certificates", "python3", "python3-pip", "p
 PYTHON_TAG = re.compile(r"^(?:docker\.io/)?(?:library/)?python:(?P<version>\d+\.\d+)(?:\.\d+)?(?P<rest>[-\w.]*)$")
 DATASTORES = {"postgres", "postgis", "redis", "valkey", "mysql", "mariadb", "rabbitmq", "memcached", "mongo"}
 SHELL_KEYWORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "{"}
+CASE_PATTERN = re.compile(r"^\s*[^\s()|;]+(\s*\|\s*[^\s()|;]+)*\s*\)")
 SUITES = ("trixie", "bookworm", "bullseye", "buster")
 SKIPPED_PREFIXES = ("deployment/local-images/", "tests/", "test/", "docs/")
 
@@ -69,12 +70,14 @@ class LegacyFacts:
 
 
 def read_legacy(snapshot: Snapshot) -> LegacyFacts:
+    """Everything the old files say; the pre-migration files first, a card layout in deployment/
+    (a second run of init, or a hand-written one) after them."""
     facts = LegacyFacts()
-    for path in _dockerfiles(snapshot):
+    for path in _card_last(_dockerfiles(snapshot)):
         _dockerfile(snapshot, path, facts)
-    for path in _compose_files(snapshot):
+    for path in _card_last(_compose_files(snapshot)):
         _compose(snapshot, path, facts)
-    for path in snapshot.named("*.sh", "Procfile"):
+    for path in _card_last(snapshot.named("*.sh", "Procfile")):
         if not _skipped(path):
             _script(snapshot, path, facts)
     for path in snapshot.named(".env.example", ".env.sample", ".env.template", ".env.dist"):
@@ -92,6 +95,10 @@ def parse_python_tag(image: str) -> tuple[str, str | None] | None:
 
 
 # --------------------------------------------------------------------------- Dockerfiles
+
+
+def _card_last(paths: list[str]) -> list[str]:
+    return sorted(paths, key=lambda p: p.startswith("deployment/"))
 
 
 def _skipped(path: str) -> bool:
@@ -262,6 +269,8 @@ def _script(snapshot: Snapshot, path: str, facts: LegacyFacts) -> None:
     for number, line in logical_lines(text):
         if procfile:
             line = line.partition(":")[2]
+        if CASE_PATTERN.match(line):
+            line = CASE_PATTERN.sub("", line, count=1)  # `gunicorn|uvicorn)` selects, it runs nothing
         for command in split_commands(line):
             if command.words:
                 facts.commands.append(Command(tuple(command.words), Evidence(path, number, line.strip()[:120])))
@@ -334,7 +343,7 @@ def classify_commands(commands: list[Command]) -> Services:
             elif sub == "flower" and flower is None:
                 flower = command
             continue
-        if program in ("gunicorn", "uvicorn", "daphne") and web is None:
+        if program in ("gunicorn", "uvicorn", "daphne") and web is None and len(argv) > 1:
             web = command
         if "manage.py" in (posixpath.basename(w) for w in command.argv):
             if "migrate" in command.argv and migrates is None:

@@ -52,8 +52,8 @@ def services(facts: SiteFacts) -> list[tuple[str, dict[str, str]]]:
 
 def render_tool_dockyard(facts: SiteFacts) -> str:
     out = [
-        "# dockyard (written by `dockyard init`; docs/configuration.md, docs/init.md).",
         "[tool.dockyard]",
+        "# Written by `dockyard init` from what it found (docs/init.md); keys: docs/configuration.md.",
         _kv("base_image", base_image(facts)),
         _kv("local_base_image", local_stand_in(facts.python_version), "where no registry answers"),
     ]

@@ -72,7 +72,16 @@ def _yaml_string(value: str) -> str:
 
 
 def entrypoint(facts: SiteFacts) -> str:
-    return render("docker-entrypoint.sh.tmpl", name=facts.name, migrate_default="1" if facts.migrate_on_start else "0")
+    database_beat = facts.beat_scheduler == "database"
+    return render(
+        "docker-entrypoint.sh.tmpl",
+        name=facts.name,
+        migrate_default="1" if facts.migrate_on_start else "0",
+        celery_default="1" if database_beat else "0",
+        celery_why="beat's DatabaseScheduler cannot start without its tables"
+        if database_beat
+        else "a worker needs no tables to start; the web service migrates",
+    )
 
 
 def tasks_py() -> str:
