@@ -50,7 +50,9 @@ def init_and_print(
         console.print("Nothing to write: every file is in place (--force replaces existing ones).", markup=False)
         return
     if not yes:
-        console.print(f"Nothing written yet. Run `dockyard init --yes` to write {len(plan.writes)} file(s).", markup=False)
+        console.print(
+            f"Nothing written yet. Run `dockyard init --yes` to write {len(plan.writes)} file(s).", markup=False
+        )
         return
     written = apply(plan, directory)
     print_written(written, console)

@@ -118,7 +118,9 @@ def _pyproject(plan: Plan, snapshot: Snapshot, facts: SiteFacts, force: bool, st
     elif force:
         archived = archive_path(path, stamp)
         replaced = with_tool_dockyard(existing, table)
-        plan.actions.append(Action(path, "edit", replaced, f"replace [tool.dockyard]; old file to {archived}", archived))
+        plan.actions.append(
+            Action(path, "edit", replaced, f"replace [tool.dockyard]; old file to {archived}", archived)
+        )
     else:
         plan.actions.append(Action(path, "keep", None, "has [tool.dockyard]; --force replaces the table"))
 
