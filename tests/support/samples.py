@@ -41,6 +41,7 @@ def reference_copy(destination: Path, with_deployment: bool = False) -> Path:
         shutil.copytree(
             REPO_ROOT / "deployment", target / "deployment", ignore=shutil.ignore_patterns("local-images", "host")
         )
+        (target / "tasks.py").write_text("from dockyard.tasks import ns  # noqa: F401\n", encoding="utf-8")
     else:
         strip_tool_dockyard(target / "pyproject.toml")
     return target
