@@ -17,7 +17,8 @@ from dockyard.dockerfile.graph import StageGraph, find_cycle
 from dockyard.dockerfile.parser import parse_dockerfile_text
 from dockyard.dockerfile.shell import instruction_commands
 from dockyard.init.generate import contract, files
-from dockyard.init.generate.dockerfile import dockerfile, exec_form, ping_probe, unified_args
+from dockyard.init.generate.dockerfile import dockerfile, ping_probe, unified_args
+from dockyard.init.generate.instructions import exec_form
 from dockyard.init.pyproject import with_tool_dockyard
 
 STAGES = [

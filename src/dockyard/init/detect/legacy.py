@@ -136,7 +136,9 @@ def _dockerfile(snapshot: Snapshot, path: str, facts: LegacyFacts) -> None:
         instruction = step.instruction
         where = Evidence(path, instruction.line, instruction.original.strip()[:120])
         if instruction.cmd == "ENV":
-            for name, value in env_pairs(instruction):
+            pairs = env_pairs(instruction)
+            where = Evidence(path, instruction.line, "ENV " + " ".join(n for n, _ in pairs))  # names, never values
+            for name, value in pairs:
                 facts.env_names.setdefault(name, where)
                 if name == "DJANGO_SETTINGS_MODULE":
                     facts.settings_module.append((value, where))

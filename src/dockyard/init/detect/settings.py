@@ -14,6 +14,8 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dockyard.init.detect.found import Found
+from dockyard.init.facts import Evidence
 from dockyard.init.pysource import PythonRoot, Source, assignments, dotted, keyword, string
 
 ENV_GETTERS = {"os.environ.get", "os.getenv", "environ.get", "getenv"}
@@ -171,3 +173,37 @@ class PathEvaluator:
             default = args[1] if len(args) > 1 else keyword(node, "default")
             return self.value(default, source, line) if default is not None else None
         return None
+
+
+def celery_conf_path(root: PythonRoot, source: Source, image_path: Callable[[str], str], key: str) -> str | None:
+    """`app.conf.update(KEY=...)` (or `app.conf.KEY = ...`) in the Celery app's module, evaluated."""
+    evaluator = PathEvaluator(SettingsView(root, source), image_path)
+    for node in ast.walk(source.tree):
+        if isinstance(node, ast.Call):
+            for item in node.keywords:
+                if item.arg == key:
+                    return evaluator.value(item.value, source, node.lineno)
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and target.attr == key:
+                    return evaluator.value(node.value, source, node.lineno)
+    return None
+
+
+def static_root(view: SettingsView, evaluator: PathEvaluator, found: Found) -> str | None:
+    """STATIC_ROOT in the image, or None when the images run no collectstatic (and why, in a note)."""
+    value, setting = evaluator.setting("STATIC_ROOT")
+    apps = view.strings("INSTALLED_APPS")
+    if apps is not None and "django.contrib.staticfiles" not in apps:
+        return None
+    if setting is None:
+        found.note("STATIC_ROOT is not set: the images run no collectstatic")
+        return None
+    if value is None:
+        found.note(
+            f"STATIC_ROOT ({setting.source.path}:{setting.line}) could not be worked out: "
+            "the images run no collectstatic"
+        )
+        return None
+    found.cite("static_root", Evidence(setting.source.path, setting.line, setting.source.line(setting.line)))
+    return value

@@ -10,6 +10,8 @@ import ast
 import re
 from dataclasses import dataclass
 
+from dockyard.core.errors import ConfigError
+from dockyard.init.detect.found import Found
 from dockyard.init.facts import Evidence
 from dockyard.init.pysource import PythonRoot, Source, dotted, string
 
@@ -18,6 +20,7 @@ HEALTH_WORDS = re.compile(
 )
 # Best first: a path that says health beats one that says ready, then status, then ping.
 RANK = ("health", "ready", "live", "status", "ping")
+ADDED_HEALTH_PATH = "/healthz/"
 ROUTE_CALLS = {"path", "re_path", "url", "django.urls.path", "django.urls.re_path", "urls.path", "urls.re_path"}
 
 
@@ -119,3 +122,23 @@ def health_route(root: PythonRoot, urlconf: str) -> Route | None:
     if not candidates:
         return None
     return sorted(candidates, key=lambda r: (r.rank, len(r.path)))[0]
+
+
+def settle_health(
+    root: PythonRoot, urlconf: str | None, named: str | None, add_view: bool, found: Found
+) -> tuple[str | None, bool]:
+    """(the path the web HEALTHCHECK probes, whether init adds the view): --health-path, else the
+    site's own route, else the view --add-health-view writes, else None (nothing claimed)."""
+    if named is not None:
+        if not named.startswith("/"):
+            raise ConfigError(f"--health-path must start with /, got {named!r}")
+        found.cite("health_path", Evidence("", 0, "--health-path"))
+        return named, False
+    route = health_route(root, urlconf) if urlconf else None
+    if route is not None:
+        found.cite("health_path", route.evidence)
+        return route.path, False
+    if add_view:
+        found.cite("health_path", Evidence("", 0, "--add-health-view"))
+        return ADDED_HEALTH_PATH, True
+    return None, False
