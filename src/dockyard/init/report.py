@@ -49,7 +49,7 @@ def fact_rows(facts: SiteFacts) -> list[tuple[str, str, str]]:
         (
             "system packages",
             f"runtime: {' '.join(facts.apt_runtime) or 'none'}; build: {' '.join(facts.apt_build) or 'none'}",
-            ", ".join(facts.legacy_files[:3]) or "-",
+            where("apt") or "-",
         ),
         ("code in the image", f"{facts.code_dir} (workdir {facts.workdir})", where("code_dir") or "the card's /code"),
         ("static files", facts.static_root or "no collectstatic", where("static_root") or "-"),

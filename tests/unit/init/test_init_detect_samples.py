@@ -93,6 +93,7 @@ def test_reference_site_has_its_project_in_app(refsite):
     assert refsite.celery_app == "config.celery" and refsite.health_path == "/health/"
     assert refsite.dependencies.production == "app/requirements.txt"
     assert refsite.apt_runtime == ("libpq5",)  # psycopg without [binary] loads Debian's libpq
+    assert str(refsite.evidence["apt"]) == "app/requirements.txt:10"
     assert refsite.beat_scheduler == "database" and refsite.beat_schedule_file is None
     assert refsite.static_root == "/code/staticfiles"
     assert refsite.npm is not None and refsite.npm.inputs == ("app/frontend",)

@@ -216,15 +216,15 @@ def detect_dependencies(snapshot: Snapshot, roots: list[str], legacy) -> tuple[D
     )
 
 
-def requirement_line(snapshot: Snapshot, files: tuple[str, ...], name: str) -> Requirement | None:
-    """The requirement line naming distribution `name` in one of `files` (for evidence)."""
+def requirement_line(snapshot: Snapshot, files: tuple[str, ...], name: str) -> tuple[str, Requirement] | None:
+    """(file, requirement) naming distribution `name` in one of the requirements `files` (for evidence)."""
     for path in files:
         text = snapshot.text(path)
         if text is None or not path.endswith((".txt", ".in")):
             continue
         for requirement in parse_requirements(path, text).requirements:
             if requirement.name == name:
-                return requirement
+                return path, requirement
     return None
 
 

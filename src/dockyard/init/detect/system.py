@@ -6,9 +6,10 @@ the builder only. Node is never a runtime package: the asset build runs in the b
 
 from __future__ import annotations
 
-from dockyard.init.detect.deps import NAME_PATTERN, normalise
+from dockyard.init.detect.deps import NAME_PATTERN, normalise, requirement_line
+from dockyard.init.detect.found import Found
 from dockyard.init.detect.legacy import LegacyFacts
-from dockyard.init.facts import Dependencies, Npm
+from dockyard.init.facts import Dependencies, Evidence, Npm
 from dockyard.init.snapshot import Snapshot
 
 # distribution -> (runtime packages, build packages); only when built from source (no wheel extra)
@@ -37,9 +38,12 @@ NODE = {"nodejs", "npm", "yarn"}
 
 
 def system_packages(
-    snapshot: Snapshot, legacy: LegacyFacts, dependencies: Dependencies, npm: Npm | None
-) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
+    snapshot: Snapshot, legacy: LegacyFacts, dependencies: Dependencies, npm: Npm | None, found: Found
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(runtime packages, build packages); where each came from goes to `found` as evidence."""
     notes: list[str] = []
+    first = next(iter({**legacy.apt_runtime, **legacy.apt_build}.values()), None)
+    found.cite("apt", first)
     runtime = [p for p in legacy.apt_runtime if p not in NODE]
     build = [p for p in legacy.apt_build if p not in NODE]
     extras = _extras(snapshot, dependencies)
@@ -48,6 +52,10 @@ def system_packages(
             continue
         runtime += [p for p in needs_runtime if p not in runtime]
         build += [p for p in needs_build if p not in build]
+        hit = requirement_line(snapshot, dependencies.files, name)
+        if hit is not None and first is None:
+            first = Evidence(hit[0], hit[1].line, f"{hit[1].text} needs {', '.join(needs_runtime)}")
+            found.cite("apt", first)
     for package in list(build):
         if package.endswith("-dev") and package not in RUNTIME_OF_DEV:
             notes.append(f"the old images install {package}: which runtime library goes with it is yours to add")
@@ -59,7 +67,8 @@ def system_packages(
             "C extensions are compiled in the builder: the official python images carry the headers, "
             "the local Debian stand-in needs python3-dev added to the builder's packages"
         )
-    return tuple(sorted(runtime)), tuple(sorted(build)), notes
+    found.note(*notes)
+    return tuple(sorted(runtime)), tuple(sorted(build))
 
 
 def _extras(snapshot: Snapshot, dependencies: Dependencies) -> dict[str, set[str]]:
