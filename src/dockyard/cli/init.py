@@ -7,10 +7,6 @@ from pathlib import Path
 from dockyard.core.errors import CheckFailed, ConfigError
 
 
-class InitBlocked(ConfigError):
-    """--yes, but the plan cannot be carried out (no health path)."""
-
-
 def init_and_print(
     root: str | None = None,
     *,
@@ -45,13 +41,13 @@ def init_and_print(
     print_plan(plan, directory, console)
     console.print()
     if plan.blocked:
-        raise InitBlocked(f"{plan.blocked}; nothing was written")
+        raise ConfigError(f"{plan.blocked}; nothing was written")
     if not plan.writes:
         console.print("Nothing to write: every file is in place (--force replaces existing ones).", markup=False)
         return
     if not yes:
         console.print(
-            f"Nothing written yet. Run `dockyard init --yes` to write {len(plan.writes)} file(s).", markup=False
+            f"Nothing written yet: run the same command with --yes to write {len(plan.writes)} file(s).", markup=False
         )
         return
     written = apply(plan, directory)
@@ -60,13 +56,13 @@ def init_and_print(
 
 def _check(directory: Path, console) -> None:
     from dockyard.cli.views.init import print_check
-    from dockyard.core.project import Project, read_config
+    from dockyard.core.project import read_config
     from dockyard.core.settings import Settings, load_settings
     from dockyard.init.check import check_deployment
 
     pyproject = directory / "pyproject.toml"
     settings = load_settings(read_config(pyproject)) if pyproject.is_file() else Settings()
-    result = check_deployment(Project(directory, settings).root, settings)
+    result = check_deployment(directory, settings)
     print_check(result, console)
     if result.missing:
         raise CheckFailed(result.summary())

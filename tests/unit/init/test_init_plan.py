@@ -45,7 +45,7 @@ def test_without_yes_the_plan_is_printed_and_nothing_written(tmp_path, capsys):
     assert run(tmp_path) == 0
     out = capsys.readouterr().out
     assert "site_pkg.settings" in out and "site_pkg/wsgi.py:2" in out and "site_pkg/celery.py:6" in out
-    assert "Nothing written yet. Run `dockyard init --yes` to write 8 file(s)." in out
+    assert "Nothing written yet: run the same command with --yes to write 8 file(s)." in out
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
 
