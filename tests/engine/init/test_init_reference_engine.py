@@ -36,3 +36,15 @@ def test_reference_images_from_inits_output_pass_the_image_checks(refsite_migrat
     proc = run([sys.executable, "-m", "dockyard.images_run"], refsite_migrated.root, **STAND_INS)
     assert proc.returncode == 0, tail(proc, 40)
     assert "0 failed" in proc.stdout
+
+
+def test_reference_test_compose_passes_on_inits_output(refsite_migrated):
+    """The reference site's own contract is the one test.compose knows (port 80, /health/, core.tasks.add),
+    so on this site the whole flow passes now: stack healthy, health answer, round trip, heartbeat."""
+    proc = run(
+        [sys.executable, "-m", "invoke", "test.compose", "--web-image", refsite_migrated.images["web"],
+         "--celery-image", refsite_migrated.images["celery-unified"]],
+        refsite_migrated.root,
+    )  # fmt: skip
+    assert proc.returncode == 0, tail(proc, 40)
+    assert "PASS compose stack" in proc.stdout

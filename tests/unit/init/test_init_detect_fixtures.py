@@ -17,7 +17,7 @@ def test_minimal_site_defaults():
     facts = facts_of(minimal_site())
     assert facts.settings_module == "site_pkg.settings" and facts.wsgi == "site_pkg.wsgi:application"
     assert facts.celery_app == "site_pkg.celery" and facts.health_path == "/healthz/"
-    assert facts.web_port == 8000 and facts.code_dir == "/code"
+    assert facts.web_port == 80 and facts.code_dir == "/code"  # the card's port when nothing says otherwise
     assert facts.web_command[:2] == ("gunicorn", "site_pkg.wsgi:application")
     assert facts.static_root == "/code/static_collected"
     assert facts.python_version == "3.11" and any("no Python version" in n for n in facts.notes)

@@ -97,4 +97,4 @@ def test_reference_site_has_its_project_in_app(refsite):
     assert refsite.beat_scheduler == "database" and refsite.beat_schedule_file is None
     assert refsite.static_root == "/code/staticfiles"
     assert refsite.npm is not None and refsite.npm.inputs == ("app/frontend",)
-    assert refsite.web_port == 8000 and refsite.legacy_files == ()
+    assert refsite.web_port == 80 and refsite.legacy_files == ()

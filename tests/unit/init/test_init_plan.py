@@ -128,7 +128,7 @@ def test_no_health_endpoint_blocks_writing_with_one_error(tmp_path, capsys):
     assert "--add-health-view" in err[0] and "--health-path PATH" in err[0] and "nothing was written" in err[0]
     assert not (tmp_path / "deployment").exists()
     assert run(tmp_path, "--yes", "--health-path", "/up/") == 0
-    assert "http://127.0.0.1:8000/up/" in (tmp_path / "deployment/Dockerfile.multistage").read_text()
+    assert "http://127.0.0.1:80/up/" in (tmp_path / "deployment/Dockerfile.multistage").read_text()
 
 
 def test_add_health_view_writes_the_view_and_the_route(tmp_path):
@@ -144,7 +144,7 @@ def test_add_health_view_writes_the_view_and_the_route(tmp_path):
         "from django.urls import path\n\nfrom site_pkg import views\nfrom site_pkg import health\n\n"
         'urlpatterns = [\n    path(\'\', views.home),\n    path("healthz/", health.healthz, name="healthz"),\n]\n'
     )
-    assert "http://127.0.0.1:8000/healthz/" in (tmp_path / "deployment/Dockerfile.multistage").read_text()
+    assert "http://127.0.0.1:80/healthz/" in (tmp_path / "deployment/Dockerfile.multistage").read_text()
 
 
 def test_a_urls_file_too_clever_to_edit_gets_the_lines_printed(tmp_path, capsys):

@@ -11,7 +11,7 @@ from dockyard.init.detect.legacy import LegacyFacts, Services
 from dockyard.init.facts import Command, Evidence
 from dockyard.lint.commands import celery_args, celery_subcommand
 
-DEFAULT_PORT = 8000
+DEFAULT_PORT = 80  # the card's: its probe is http://127.0.0.1:80/health/ (uid 1000 may bind it in a container)
 WEB_SERVERS = ("gunicorn", "uvicorn", "daphne")
 GREEN_POOLS = {"gevent", "eventlet"}
 WORKER_DROP = {"--pidfile", "--logfile", "-f", "--statedb"}  # options with a value the images do not want
@@ -73,7 +73,7 @@ def web_command(
     services: Services, legacy: LegacyFacts, wsgi: str, asgi: str | None, packages: frozenset[str], found: Found
 ) -> tuple[list[str], int]:
     """The web server's argv (bound on 0.0.0.0) and its port: the old command's, else the old images'
-    EXPOSE or published port, else 8000."""
+    EXPOSE or published port, else the card's 80."""
     words, port = _from_legacy(services.web, found) if services.web else (None, None)
     if words is None:
         if "gunicorn" not in packages and asgi and "uvicorn" in packages:
