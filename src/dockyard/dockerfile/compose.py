@@ -203,6 +203,11 @@ def load_compose(path: Path) -> ComposeFile:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return parse_compose(text, path)
+
+
+def parse_compose(text: str, path: Path) -> ComposeFile:
+    """A compose file from its text; `path` names it in messages and anchors relative build contexts."""
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
