@@ -3,13 +3,14 @@
 The deployment is read with the linter's model (the same parse of the Dockerfile, bake file and
 compose file, the same idea of which stages ship), and where an item is what a lint rule checks,
 the rule itself runs: uid 1000 is DY001 + DY002, the HEALTHCHECKs include DY003 and DY010,
-production-only node_modules is DY004, the compose stack's start order DY009, .dockerignore DY012.
+production-only node_modules is DY004, .dockerignore DY012.
 The rest (the six stages, BASE_IMAGE, the CA secret, bake targets and groups, the ping probe, the
 compose services) are checklist facts no rule covers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,12 +20,13 @@ from dockyard.core.errors import ConfigError
 from dockyard.core.settings import Settings
 from dockyard.dockerfile.parser import Dockerfile, arg_declarations
 from dockyard.dockerfile.shell import instruction_commands
-from dockyard.lint.commands import celery_worker, classify, commands_of
+from dockyard.lint.commands import celery_worker, commands_of, role
 from dockyard.lint.deployment import Deployment, Shipped, load_deployment
 from dockyard.lint.dockerignore import find_dockerignore
 from dockyard.lint.external import start_tools
 from dockyard.lint.ignores import InlineIgnores
 from dockyard.lint.model import LintFinding
+from dockyard.lint.rules.compose import READY_CONDITIONS
 
 STAGES = ("base", "builder", "runtime-full", "runtime-minimal", "celery-unified", "test")
 TARGETS = ("web", "celery-unified", "flower", "test", "celery-worker", "celery-beat")
@@ -124,7 +126,10 @@ def check_deployment(root: Path, settings: Settings) -> CheckResult:
     deployment = load_deployment(started.files, root, settings.lint, started.bakes)
     from dockyard.lint.rules import LintContext
 
-    ctx = LintContext(deployment=deployment, options=settings.lint)
+    # The checklist is the card's: uid 1000 and production-only node_modules, whatever the
+    # project's own lint policy says.
+    card_policy = dataclasses.replace(settings.lint, uid=1000, npm_omit_dev=True)
+    ctx = LintContext(deployment=deployment, options=card_policy)
     out = _Collector(root)
     for problem in deployment.problems:  # a file nothing can be checked in
         out.rows.append(Row("six stages", f"{_rel(problem.path, root)}:{problem.line}", "missing", problem.message))
@@ -297,6 +302,16 @@ def _bake(out: _Collector, ctx, deployment: Deployment, bake_path: Path) -> None
     )
 
 
+def _kind(commands) -> str:
+    """"web" (serves HTTP, flower included), "worker" (a Celery worker or scheduler), or "unknown"."""
+    roles = {role(command) for command in commands}
+    if roles & {"web", "flower"}:
+        return "web"
+    if roles & {"worker", "beat"}:
+        return "worker"
+    return "unknown"
+
+
 def _compose(out: _Collector, ctx, deployment: Deployment, compose_path: Path) -> None:
     compose = next((c for c in deployment.composes if c.path.resolve() == compose_path.resolve()), None)
     if compose is None:
@@ -311,7 +326,7 @@ def _compose(out: _Collector, ctx, deployment: Deployment, compose_path: Path) -
         if found is not None and not commands:
             config = deployment.graph(found[0]).image_config(found[1])
             commands = commands_of(config.entrypoint) + commands_of(config.cmd)
-        kind = classify(commands)
+        kind = _kind(commands)
         repository = image.rsplit("/", 1)[-1].split(":")[0].split("}")[-1]
         if "postgres" in image or repository in ("postgis",):
             kinds["database"].append(service)
@@ -331,10 +346,15 @@ def _compose(out: _Collector, ctx, deployment: Deployment, compose_path: Path) -
                 problems.append(
                     f"{kind} service '{service.name}' has no healthcheck (service_healthy cannot wait for it)"
                 )
+    # The card's test stack starts in health order; lint's DY009 is opt-in and skips test stacks.
+    for service in compose.services.values():
+        for dependency in service.depends_on:
+            if dependency.service in compose.services and dependency.condition not in READY_CONDITIONS:
+                problems.append(
+                    f"line {dependency.line}: service '{service.name}' depends on '{dependency.service}' "
+                    "without condition: service_healthy"
+                )
     out.add("compose test stack", compose.path, problems, "web, worker, database and broker; health-gated start")
-    out.findings(
-        "compose test stack", _findings(ctx, "DY009"), compose.path, "every depends_on waits for service_healthy"
-    )
 
 
 def _dockerignore(out: _Collector, ctx, deployment: Deployment, path: Path) -> None:

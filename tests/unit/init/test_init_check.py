@@ -105,7 +105,7 @@ def test_a_deployment_missing_pieces_names_each_item(tmp_path, capsys):
     assert "group essential lacks celery-unified" in found["bake targets and groups"]
     assert "no broker service" in found["compose test stack"]
     assert "service 'web' publishes 8000:8000 beyond 127.0.0.1" in found["compose test stack"]
-    assert any(d.startswith("DY009") for d in found["compose test stack"])
+    assert "line 8: service 'web' depends on 'db' without condition: service_healthy" in found["compose test stack"]
     assert any(d.startswith("DY012") for d in found[".dockerignore entries"])
     assert main(["init", "--root", str(tmp_path), "--check"]) == 1
     captured = capsys.readouterr()
