@@ -28,6 +28,7 @@ from dockyard.core import run_record
 from dockyard.core.errors import ConfigError, DockyardError
 from dockyard.core.project import Project
 from dockyard.core.settings import ChecksSettings
+from dockyard.core.signals import signal_name, signal_number
 from dockyard.docker import containers
 from dockyard.docker.client import client
 from dockyard.docker.containers import current_run_id
@@ -106,6 +107,9 @@ def run(
             report.results = check_targets(targets, report.images, settings, run_id, log)
     except DockyardError as exc:
         report.error = str(exc)
+        raise
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: the reports say so
+        report.error = f"interrupted by {signal_name(signal_number(exc))}"
         raise
     finally:
         report.wall_seconds = round(time.monotonic() - start, 1)

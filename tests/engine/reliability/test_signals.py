@@ -10,11 +10,16 @@ the build lock so that the moment is certain) it gets one signal:
 
 Wanted for each: exit 128+N (130, 143, 129) within a bounded time, exactly one `error:` line, no
 traceback, and nothing of the run left: containers, networks, volumes, images, temp dirs, record.
+
+The long runs get SIGTERM to the leader only (the case where nothing else is told): the real
+`nox -s images`, which must pass it on to its session and wait for its cleanup, and `invoke bench`
+(the reference site's build, its containers), once their containers exist.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import signal
 import sys
 from pathlib import Path
@@ -26,6 +31,8 @@ from support.leaks import error_lines, start, wait_for
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 INVOKE = [sys.executable, "-m", "invoke", "--search-root", str(REPO_ROOT)]
+NOX = str(Path(sys.executable).with_name("nox"))
+NOX_ENVDIR = Path.home() / ".cache" / "dockyard-tests" / "nox"  # reused between test runs, like a CI cache
 SIGNALS = {"SIGINT": (signal.SIGINT, True), "SIGTERM": (signal.SIGTERM, False), "SIGHUP": (signal.SIGHUP, True)}
 WORDS = {"SIGINT": "error: interrupted (Ctrl-C)", "SIGTERM": "error: interrupted by SIGTERM",
          "SIGHUP": "error: interrupted by SIGHUP"}
@@ -93,3 +100,29 @@ def test_a_signal_during_rollback_full_removes_its_temp_dir(scope, old_commit_si
         wait_for(lambda: "waiting for it to finish" in running.output(), 60, "the wait at the lock", running)
         _signalled(scope, run_id, running, signame)
     assert fake.requests == []  # nothing was deployed
+
+
+def test_sigterm_to_nox_reaches_the_images_session_which_cleans_up(scope, site_copy):
+    run_id = scope.new_run()
+    NOX_ENVDIR.mkdir(parents=True, exist_ok=True)
+    argv = [NOX, "--envdir", str(NOX_ENVDIR), "-s", "images", "--", "web", "--json", "out/sig.json"]
+    running = start(argv, cwd=site_copy, env=scope.env(run_id), logs=scope.logs)
+    wait_for(lambda: len(scope.leftovers(run_id).containers) >= 2, 900, "the checks' containers", running, poll=0.5)
+    assert scope.leftovers(run_id).images  # the run's images exist: the cleanup has them to remove
+    running.signal(signal.SIGTERM, group=False)  # nox only: the session hears of it from nox
+    code, out, err = running.finish(CLEANUP_SECONDS + 30)
+    assert code not in (0, None), out[-2000:] + err[-2000:]
+    assert "Traceback" not in out + err
+    assert error_lines(out + err) == ["error: interrupted by SIGTERM"], out[-2000:] + err[-2000:]
+    assert not scope.leftovers(run_id), scope.leftovers(run_id).describe()
+    report = json.loads((site_copy / "out" / "sig.json").read_text())
+    assert report["passed"] is False and report["error"] == "interrupted by SIGTERM"
+
+
+def test_sigterm_during_bench_cleans_up(scope, site_copy, tmp_path):
+    run_id = scope.new_run()
+    argv = [*INVOKE, "bench", "--skip-cold", "--skip-checks", "--out", str(tmp_path / "bench")]
+    running = start(argv, cwd=site_copy, env=scope.env(run_id), logs=scope.logs)
+    wait_for(lambda: scope.leftovers(run_id).containers, 1500, "a container of the bench", running, poll=0.5)
+    assert scope.leftovers(run_id).images
+    _signalled(scope, run_id, running, "SIGTERM")
