@@ -102,17 +102,30 @@ def _own() -> RunRecord:
     return record
 
 
+# Why this process could not write its record (None: it could). Recording is best effort: a run
+# whose state dir is not writable goes on, and only its tags and temp dirs are not reaped after a kill.
+unavailable: str | None = None
+
+
 def _save(record: RunRecord, path: Path | None = None) -> None:
+    global unavailable
     path = path or record_path(record.owner)
-    if record.empty:
-        path.unlink(missing_ok=True)
+    try:
+        if record.empty:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    except OSError as exc:
+        unavailable = f"{path.parent}: {exc.strerror or exc}"
         return
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(record.to_dict(), handle, indent=1)
         os.replace(tmp, path)
+    except OSError as exc:
+        unavailable = f"{path}: {exc.strerror or exc}"
+        Path(tmp).unlink(missing_ok=True)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from dockyard.core.errors import DockyardError
 from dockyard.core.run import RUN_LABEL
-from dockyard.docker.client import APIError, ImageNotFound, NotFound, client, explain
+from dockyard.docker.client import ENGINE_ERRORS, APIError, ImageNotFound, NotFound, client, explain
 
 KINDS = ("container", "network", "volume")
 
@@ -23,8 +23,19 @@ class Labelled:
     labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
+class RemovalRefused(DockyardError):
+    """The engine refused to remove something (a network still in use, an image a container uses)."""
+
+
 def list_labelled(label: str = RUN_LABEL) -> list[Labelled]:
     """Every container (stopped ones too), network and volume with `label`: three list calls, no inspects."""
+    try:
+        return _list_labelled(label)
+    except ENGINE_ERRORS as exc:
+        raise DockyardError(f"cannot list what dockyard runs made: {explain(exc)}") from None
+
+
+def _list_labelled(label: str) -> list[Labelled]:
     api = client().api
     found = [
         Labelled("container", c["Id"], (c.get("Names") or [c["Id"][:12]])[0].lstrip("/"), c.get("Labels") or {})
@@ -39,10 +50,6 @@ def list_labelled(label: str = RUN_LABEL) -> list[Labelled]:
         for v in api.volumes(filters={"label": label}).get("Volumes") or []
     ]
     return found
-
-
-class RemovalRefused(DockyardError):
-    """The engine refused to remove something (a network still in use, an image a container uses)."""
 
 
 def remove(item: Labelled) -> bool:

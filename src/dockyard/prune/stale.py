@@ -237,6 +237,10 @@ def report_lines(done: Reaped) -> list[str]:
 
 
 def sweep() -> list[str]:
-    """The start-of-run sweep: survey, reap the gone runs, and the lines saying what went."""
-    found = survey()
+    """The start-of-run sweep: survey, reap the gone runs, and the lines saying what went.
+    Never raises for the engine or the state dir: the run that sweeps reports those itself."""
+    try:
+        found = survey()
+    except (DockyardError, OSError, *ENGINE_ERRORS):
+        return []
     return report_lines(reap(found.stale)) if found.stale else []

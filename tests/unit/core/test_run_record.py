@@ -67,3 +67,15 @@ def test_reading_records_skips_what_is_not_one(state):
     records, unreadable = run_record.read_records()
     assert [r.tags for r in records] == [["repo/web:t-1"]]
     assert sorted(p.name for p in unreadable) == ["garbage.json", "other.json"]
+
+
+def test_a_state_dir_that_cannot_be_written_does_not_stop_the_run(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("DOCKYARD_STATE_DIR", str(blocker / "runs"))
+    monkeypatch.setattr(run_record, "unavailable", None)
+    run_record.note_tags(["repo/web:t-2"])  # no exception: recording is best effort
+    assert run_record.unavailable and str(blocker) in run_record.unavailable
+    with tempdirs.run_tempdir("context", tmp_path) as made:
+        assert made.is_dir()
+    assert not made.exists()
