@@ -1,13 +1,18 @@
 """`nox -s images`: export the tracked files, build every target from them, check the images.
 
-    python -m dockyard.images.pipeline [TARGET ...] [--source worktree|head] [--no-cache]
-                                  [--keep-images] [--json PATH] [--junit PATH]
+    python -m dockyard.images_run [TARGET ...] [--source worktree|head] [--no-cache]
+                                  [--keep-images] [--json PATH] [--junit PATH] [--sequential]
 
 Steps: export (dockyard.images.export) -> bake under a tag unique to the run (dockyard.build.runner) -> run
 the checks each target's settings list (dockyard.images.checks) -> tables, JSON and JUnit XML
 (dockyard.images.reports) -> remove what the run created: containers, networks, images under the
 run's tag and the export, also after a failure, Ctrl-C or SIGTERM. The build cache is kept,
 so the next run is warm.
+
+The targets are checked at the same time, one thread each (dockyard.images.parallel), and the
+services they need (redis, postgres) start while the images build; each target's checks keep
+their order, and the results come in the targets' order, so the report is the same as when the
+targets are checked one after another (`--sequential`, which the bench times against).
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from dockyard.docker.images import remove_tagged
 from dockyard.dockerfile.bake import load_bake
 from dockyard.images.checks import CheckResult, ServicePool, run_checks, target_context
 from dockyard.images.export import Export, isolated_context
+from dockyard.images.parallel import CONTAINER_CHECKS, SharedPool, SharedTargetContext, in_parallel
 from dockyard.images.reports import ImagesReport, write_json, write_junit
 
 # What shows a build's progress: a context manager yielding the callback for each update.
@@ -58,6 +64,7 @@ class RunOptions:
     keep_images: bool = False
     json_path: Path | None = None  # relative paths are under the project root
     junit_path: Path | None = None
+    sequential: bool = False  # check the targets one after another (the bench's comparison)
 
 
 def run(
@@ -84,7 +91,7 @@ def run(
     start = time.monotonic()
     try:
         client()  # one line when the engine is down, before anything is exported or started
-        with _cleanup(run_id, tag, keep_images=options.keep_images, log=log):
+        with _cleanup(run_id, tag, keep_images=options.keep_images, log=log), contextlib.ExitStack() as stack:
             with isolated_context(project.root, options.source) as export:
                 log(
                     f"export {export.files} tracked files ({export.bytes / 1e6:.1f} MB) "
@@ -92,6 +99,8 @@ def run(
                 )
                 targets, to_build = _plan(project, settings, export, options.targets, tag)
                 report.targets = targets
+                pool = _pool(run_id, settings, targets, options.sequential)
+                stack.callback(pool.close)
                 log(f"build {', '.join(to_build)} as *:{tag}")
                 build_start = time.monotonic()
                 try:
@@ -104,7 +113,9 @@ def run(
                 report.build_seconds = round(time.monotonic() - build_start, 1)
             report.images = {t.target: t.tag for t in built.targets}
             report.sizes = {t.target: t.size_bytes for t in built.targets}
-            report.results = check_targets(targets, report.images, settings, run_id, log)
+            report.results = check_targets(
+                targets, report.images, settings, run_id, log, sequential=options.sequential, pool=pool
+            )
     except DockyardError as exc:
         report.error = str(exc)
         raise
@@ -117,32 +128,83 @@ def run(
     return report
 
 
+def _pool(run_id: str, settings: ChecksSettings, targets: list[str], sequential: bool) -> ServicePool:
+    """The services' pool of the run; unless sequential, the services start now, beside the build."""
+    if sequential:
+        return ServicePool(run_id, settings.service_images())
+    pool = SharedPool(run_id, settings.service_images())
+    pool.start_early(sorted({need for t in targets for need in settings.for_target(t).needs}))
+    return pool
+
+
 def check_targets(
     targets: list[str],
     images: dict[str, str],
     settings: ChecksSettings,
     run_id: str,
     log: Callable[[str], None],
+    sequential: bool = False,
+    pool: ServicePool | None = None,
 ) -> list[CheckResult]:
-    """Run each target's checks; the services they need are started once and shared."""
-    results: list[CheckResult] = []
-    pool = ServicePool(run_id, settings.service_images())
+    """Run each target's checks, the targets at the same time (one after another with
+    `sequential`); the services they need are started once and shared. The results are in the
+    targets' order, each target's in its checks' order, either way."""
+    own_pool = pool is None
+    if pool is None:
+        pool = (
+            ServicePool(run_id, settings.service_images())
+            if sequential
+            else SharedPool(run_id, settings.service_images())
+        )
     try:
-        for target in targets:
-            target_settings = settings.for_target(target)
-            log(f"check {target} ({len(target_settings.checks)} checks)")
-            with target_context(
-                target=target,
-                image=images[target],
-                settings=target_settings,
-                run_id=run_id,
-                peers=images,
-                pool=pool,
-            ) as ctx:
-                results += run_checks(ctx, on_result=lambda r: log(progress_line(r)))
+        if sequential:
+            results: list[CheckResult] = []
+            for target in targets:
+                results += _check_target(target, images, settings, run_id, pool, log)
+            return results
+        if not isinstance(pool, SharedPool):
+            raise TypeError("checking targets at the same time needs a SharedPool")
+        per_target = in_parallel(
+            targets,
+            lambda target, stop_point: _check_target(target, images, settings, run_id, pool, log, stop_point),
+            run_id,
+        )
+        return [result for results in per_target for result in results]
     finally:
-        pool.close()
-    return results
+        if own_pool:
+            pool.close()
+
+
+def _check_target(
+    target: str,
+    images: dict[str, str],
+    settings: ChecksSettings,
+    run_id: str,
+    pool: ServicePool,
+    log: Callable[[str], None],
+    stop_point: Callable[[], None] | None = None,
+) -> list[CheckResult]:
+    """One target's checks in their order. With `stop_point` (checked between two checks), the
+    target's container starts ahead, while the checks that read the image run."""
+    target_settings = settings.for_target(target)
+    log(f"check {target} ({len(target_settings.checks)} checks)")
+
+    def done(result: CheckResult) -> None:
+        log(progress_line(result))
+        if stop_point is not None:
+            stop_point()
+
+    kwargs = {"target": target, "image": images[target], "settings": target_settings, "run_id": run_id}
+    if stop_point is None:
+        with target_context(**kwargs, peers=images, pool=pool) as ctx:
+            return run_checks(ctx, on_result=done)
+    ctx = SharedTargetContext(**kwargs, peers=images, pool=pool)
+    try:
+        if CONTAINER_CHECKS & set(target_settings.checks):
+            ctx.start_early()
+        return run_checks(ctx, on_result=done)
+    finally:
+        ctx.close()
 
 
 def report_paths(project: Project, options: RunOptions) -> tuple[Path, Path]:
