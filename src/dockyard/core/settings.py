@@ -266,6 +266,7 @@ class BenchSettings:
     settle_seconds: float = number(10, positive=True)  # idle: this long after both services are healthy
     memory_samples: int = integer(5, minimum=1)  # rounds of `docker stats`, one second apart
     startup_timeout: float = number(180, positive=True)  # give up waiting for healthy after this long
+    projects: tuple[str, ...] = strings([])  # other projects measured too (directories with a pyproject.toml)
 
 
 # --------------------------------------------------------------------------- image checks
