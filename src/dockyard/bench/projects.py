@@ -118,8 +118,26 @@ def measure_project(
                 one_file(column, builder, python, f"dockyard bench {run_id} {name}", "")
             _project_sizes(column, images)
             with steps.step(f"{name}: docker run -> healthy, nox -s images"):
+                if site_environments(project) is None:
+                    _skip_runtime(column)
+                    return
                 _project_startup(column, project, images)
                 _project_images_run(column, project, report, name)
+
+
+RUNTIME_KEYS = ("startup.web.seconds", "startup.celery.seconds", "checks.images.seconds")
+NO_CONTRACT = (
+    "its containers were not started: the project's [tool.dockyard] does not say yet what they need "
+    "(database, broker, secret), which the sample contract of the adoption issue (issue 11) adds"
+)
+
+
+def _skip_runtime(column: ProjectFigures) -> None:
+    """A project whose configuration cannot start its containers: its runtime figures are skipped,
+    with one note saying why, rather than failed one by one."""
+    for key in RUNTIME_KEYS:
+        column.skip(key, "no site contract yet (issue 11)")
+    column.notes.append(NO_CONTRACT)
 
 
 def _project_sizes(column: ProjectFigures, images: dict[str, str]) -> None:
