@@ -134,7 +134,8 @@ def assert_no_ansi(result: Result) -> None:
 
 
 def assert_no_secret(secret: str, result: Result | None = None, roots: Iterable[Path] = ()) -> None:
-    """`secret` is in no output and in no file under `roots` (checked byte for byte)."""
+    """`secret` is in no output and in no file under `roots` (files or directories, checked byte for
+    byte); pass `sandbox.files_written()` to check what the runs wrote."""
     if result is not None:
         assert secret not in result.output, f"the secret {secret[:4]}... was printed\n{result.describe()}"
     needle = secret.encode()
@@ -157,6 +158,14 @@ def _files_under(root: Path) -> Iterable[Path]:
             path = Path(dirpath, name)
             if path.is_file() and not path.is_symlink():
                 yield path
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (st.st_mtime_ns, st.st_size)
 
 
 def file_mode(path: Path) -> int:
@@ -229,11 +238,12 @@ def docker_client():  # noqa: ANN201
     return docker.from_env(timeout=60)
 
 
-def _names(run_id: str, name: str, labels: dict | None) -> bool:
-    return run_id in (name or "") or any(run_id in str(v) for v in (labels or {}).values())
+def _names(run_ids: str | Iterable[str], name: str, labels: dict | None) -> bool:
+    ids = [run_ids] if isinstance(run_ids, str) else list(run_ids)
+    return any(i in (name or "") or any(i in str(v) for v in (labels or {}).values()) for i in ids)
 
 
-def engine_objects(run_id: str, also_volumes: Iterable[str] = ()) -> EngineObjects:
+def engine_objects(run_id: str | Iterable[str], also_volumes: Iterable[str] = ()) -> EngineObjects:
     """What the engine holds for `run_id`: its `dockyard.run` label, a compose project named after
     it (`dockyard-test-<run id>-...`) or a name holding it, plus the volumes its containers mount
     (anonymous volumes name nobody) and those of `also_volumes` that still exist. Nothing else is
@@ -270,7 +280,7 @@ def labels_of(run_id: str) -> dict[str, dict[str, str]]:
     return out
 
 
-def remove_engine_objects(run_id: str) -> None:
+def remove_engine_objects(run_id: str | Iterable[str]) -> None:
     """Force-remove whatever names `run_id` (the harness's own clean-up after a leak was recorded)."""
     import docker.errors
 
@@ -362,6 +372,8 @@ def make_template(dest: Path) -> Path:
     git(dest, "init", "-q")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", "fault-suite sandbox")
+    git(dest, "repack", "-a", "-d", "-q")  # one pack instead of hundreds of loose objects: cheaper copies
+    git(dest, "prune")
     return dest
 
 
@@ -437,8 +449,11 @@ class Sandbox:
     run_id: str
     engine: bool
     tripwire: Tripwire | None = None
+    # run ids a program chose itself (`nox -s images` makes its own): what names them is this run's too
+    other_ids: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     _before: EngineObjects = field(default_factory=EngineObjects)
+    _files: dict[Path, tuple[int, int]] = field(default_factory=dict)
     _seen_volumes: set[str] = field(default_factory=set)
     _cleanups: list[Callable[[], None]] = field(default_factory=list)
 
@@ -455,9 +470,22 @@ class Sandbox:
         if tripwire is not None:
             env["DOCKER_HOST"] = tripwire.url
         box = cls(root=root, tmp=tmp, run_id=run_id, engine=engine, tripwire=tripwire, env=env)
-        if engine:
-            box._before = engine_objects(run_id)
+        box.settle()
         return box
+
+    def settle(self) -> None:
+        """From now on, leak and secret checks count only what runs make: what exists now (files the
+        test wrote, containers it made) is the baseline."""
+        if self.engine:
+            self._before = self.observe()
+        self._files = {p: _stamp(p) for p in self._all_files()}
+
+    def _all_files(self) -> list[Path]:
+        return [*_files_under(self.root), *_files_under(self.tmp)]
+
+    def files_written(self) -> list[Path]:
+        """Files under the project and TMPDIR that are new or changed since `settle()`."""
+        return [p for p in self._all_files() if self._files.get(p) != _stamp(p)]
 
     # ---------------------------------------------------------------- files
 
@@ -585,7 +613,7 @@ class Sandbox:
 
     def observe(self) -> EngineObjects:
         """The engine objects of this run now; remembers the volumes they mount (see `leftovers`)."""
-        objects = engine_objects(self.run_id, self._seen_volumes)
+        objects = engine_objects([self.run_id, *self.other_ids], self._seen_volumes)
         self._seen_volumes |= objects.volumes
         return objects
 
@@ -642,7 +670,7 @@ class Sandbox:
             except Exception:  # noqa: BLE001 - cleanup must go on
                 pass
         if self.engine:
-            remove_engine_objects(self.run_id)
+            remove_engine_objects([self.run_id, *self.other_ids])
             remove_volumes(self._seen_volumes)
         if self.tripwire is not None:
             self.tripwire.close()

@@ -12,8 +12,6 @@ from typing import Any
 
 # --------------------------------------------------------------------------- error types
 
-from dockyard.errors import ConfigError, DockyardError  # noqa: E402
-
 # --------------------------------------------------------------------------- settings
 
 

@@ -13,7 +13,6 @@ Decisions written down in docs/reliability.md:
 from __future__ import annotations
 
 import pytest
-
 from faults.harness import Sandbox, expect_failure
 
 DEFECT_2 = "issue 14 defect 2: setting types are not checked"
@@ -210,7 +209,8 @@ def test_lint_names_an_unknown_rule_in_an_inline_ignore(sandbox: Sandbox, direct
 
 
 @pytest.mark.parametrize("rule", ["DY999", "no-such-rule"])
-@pytest.mark.xfail(strict=True, reason="issue 14 defect 8: unknown rule ids in [tool.dockyard.lint] disable pass silently")
+@pytest.mark.xfail(strict=True,
+                   reason="issue 14 defect 8: unknown rule ids in [tool.dockyard.lint] disable pass silently")
 def test_lint_refuses_an_unknown_rule_in_disable(sandbox: Sandbox, rule: str) -> None:
     """Decision: `disable` is configuration, so an unknown id there is an error naming it (like an
     unknown key). hadolint codes (DL3008, SC2086) stay accepted."""

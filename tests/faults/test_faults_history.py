@@ -11,7 +11,6 @@ import signal
 import subprocess
 
 import pytest
-
 from faults.harness import (
     Sandbox,
     assert_literal,
@@ -118,7 +117,7 @@ def test_a_history_that_is_a_directory(sandbox: Sandbox) -> None:
 def test_a_fifo_as_the_history_never_blocks(sandbox: Sandbox, command: str) -> None:
     sandbox.history_path.parent.mkdir(parents=True)
     os.mkfifo(sandbox.history_path)
-    result = sandbox.invoke(*command.split(), env=ENV, timeout=8)
+    result = sandbox.invoke(*command.split(), env=ENV, timeout=5)
     expect_failure(result, "deploy-history.jsonl")
 
 

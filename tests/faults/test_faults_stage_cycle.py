@@ -10,7 +10,6 @@ on today's code the guard is the only thing between the file and the engine.
 from __future__ import annotations
 
 import pytest
-
 from faults.harness import Result, Sandbox, assert_no_traceback, expect_failure
 
 DOCKERFILE = "deployment/Dockerfile.multistage"

@@ -1,5 +1,6 @@
-"""The engine does not answer, or the docker CLI is missing: every task that needs them says so in
-one `error:` line (naming where it looked), exits non-zero, and leaves no temp dir behind."""
+"""The engine does not answer: every task that needs it says so in one `error:` line (naming where
+it looked), exits non-zero, and leaves no temp dir behind. (A missing docker CLI, with the engine
+up: engine/test_faults_build.py.)"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import shutil
 import sys
 
 import pytest
-
 from faults.harness import Sandbox, expect_failure, expect_success
 
 ENGINE_TASKS = [
@@ -65,12 +65,6 @@ def path_without_docker(tmp_path) -> str:  # noqa: ANN001
         if found:
             os.symlink(found, bin_dir / tool)
     return f"{bin_dir}:{os.path.dirname(sys.executable)}"
-
-
-@pytest.mark.parametrize("command", ["build.web", "test.compose", "prune --dry-run", "troubleshoot.build web"])
-def test_no_docker_cli(sandbox: Sandbox, path_without_docker: str, command: str) -> None:
-    result = run(sandbox, command, env={**ENV, "PATH": path_without_docker}, timeout=60)
-    expect_failure(result, "docker")
 
 
 def test_lint_without_docker_cli_still_lints(sandbox: Sandbox, path_without_docker: str) -> None:

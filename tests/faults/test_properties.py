@@ -14,16 +14,15 @@ import math
 from pathlib import Path
 
 import pytest
+from faults import targets
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-
-from faults import targets
 
 DEFECT_2 = "issue 14 defect 2: "
 DEFECT_9 = "issue 14 defect 9: "
 FAST = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-THOROUGH = settings(FAST, max_examples=300)
+THOROUGH = settings(FAST, max_examples=150)
 
 # --------------------------------------------------------------------------- TOML values
 
@@ -121,7 +120,8 @@ CHECKED_TODAY |= {("checks", k) for t, k in KEYS if t == "checks"}
 def wrong_type_param(table: str, key: str):  # noqa: ANN201
     marks = []
     if (table, key) not in CHECKED_TODAY:
-        marks.append(pytest.mark.xfail(strict=True, reason=DEFECT_2 + f"the type of {table or 'top'}.{key} is not checked"))
+        reason = DEFECT_2 + f"the type of {table or 'top'}.{key} is not checked"
+        marks.append(pytest.mark.xfail(strict=True, reason=reason))
     return pytest.param(table, key, marks=marks, id=f"{table or 'top'}.{key}")
 
 
@@ -307,7 +307,8 @@ history_fields = st.fixed_dictionaries(
 @FAST
 @given(lines=st.lists(st.one_of(history_fields.map(json.dumps), json_values.map(json.dumps), text), max_size=6),
        tail=st.binary(max_size=40))
-def test_any_history_file_is_read_without_crashing_and_left_alone(tmp_path: Path, lines: list[str], tail: bytes) -> None:
+def test_any_history_file_is_read_without_crashing_and_left_alone(tmp_path: Path, lines: list[str],
+                                                                  tail: bytes) -> None:
     path = tmp_path / "deploy-history.jsonl"
     data = "".join(line.replace("\n", " ") + "\n" for line in lines).encode("utf-8", "surrogatepass") + tail
     path.write_bytes(data)

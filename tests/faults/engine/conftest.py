@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
 from faults.harness import REPO_ROOT, docker_client, image_ids, remove_images
 
 SESSION = uuid.uuid4().hex[:8]
@@ -61,3 +60,37 @@ def reference_images() -> dict[str, str]:
         if proc.returncode != 0:
             pytest.fail(f"invoke build.essential failed: {(proc.stderr or proc.stdout)[-2000:]}")
     return {"web": REFERENCE_IMAGES[0], "celery-unified": REFERENCE_IMAGES[1]}
+
+
+TINY_DOCKERFILE = """\
+# The reference Dockerfile's stage names over a local base image, with no steps that run anything:
+# a build takes a second and touches no shared image.
+ARG BASE_IMAGE=dockyard-local/debian:bookworm
+FROM ${{BASE_IMAGE}} AS base
+FROM base AS builder
+LABEL dockyard.faults.stage=builder
+FROM base AS runtime-full
+LABEL dockyard.faults.run={run_id}
+# runs until stopped and stays "starting" for two minutes: a check that waits for healthy waits
+HEALTHCHECK --interval=30s --start-period=120s CMD false
+CMD ["sleep", "300"]
+FROM base AS runtime-minimal
+LABEL dockyard.faults.stage=runtime-minimal
+FROM runtime-full AS celery-unified
+LABEL dockyard.faults.stage=celery-unified
+FROM builder AS test
+LABEL dockyard.faults.stage=test
+"""
+
+
+@pytest.fixture
+def tiny_project(sandbox):  # noqa: ANN001, ANN201
+    """The sandbox with a Dockerfile that builds in a second, and every image tag under a registry
+    name unique to the sandbox (REGISTRY=dockyard-faults-<run id>), removed afterwards."""
+    registry = f"dockyard-faults-{sandbox.run_id}"
+    sandbox.write("deployment/Dockerfile.multistage", TINY_DOCKERFILE.format(run_id=sandbox.run_id))
+    sandbox.env["REGISTRY"] = registry
+    sandbox.on_close(lambda: remove_images(registry + "/"))
+    sandbox.commit("a tiny Dockerfile")
+    sandbox.settle()
+    return registry

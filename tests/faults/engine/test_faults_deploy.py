@@ -9,13 +9,11 @@ file under the project or TMPDIR, and every earlier byte of the history kept.
 from __future__ import annotations
 
 import json
-import signal
 import secrets
+import signal
 from collections.abc import Iterator
 
 import pytest
-from support.fake_caprover import FakeCapRover
-
 from faults.harness import (
     Result,
     Sandbox,
@@ -26,6 +24,7 @@ from faults.harness import (
     expect_success,
     file_mode,
 )
+from support.fake_caprover import FakeCapRover
 
 DEFECT_4 = "issue 14 defect 4: "
 DEFECT_6 = "issue 14 defect 6: "
