@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-# --------------------------------------------------------------------------- error types
+# the error types the properties expect (re-exported: tests see them as targets.ConfigError, ...)
+from dockyard.errors import ConfigError, DockyardError  # noqa: F401
 
 # --------------------------------------------------------------------------- settings
 
