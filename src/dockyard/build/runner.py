@@ -9,7 +9,6 @@ format, to a log under .dockyard/logs/.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -18,9 +17,12 @@ from pathlib import Path
 from dockyard.build.base_images import choose_base_image
 from dockyard.build.failure import BuildFailed, failed_step
 from dockyard.build.progress import BuildProgress, RawJsonReader, Update, step_counts
+from dockyard.core import run_record
 from dockyard.core.errors import ConfigError
 from dockyard.core.project import Project
-from dockyard.docker import buildx
+from dockyard.core.run import run_labels
+from dockyard.core.tempdirs import run_tempdir
+from dockyard.docker import buildx, cli
 from dockyard.docker.client import client
 from dockyard.docker.images import image_size
 from dockyard.docker.lock import exclusive_build
@@ -61,6 +63,9 @@ class BuildRequest:
     no_cache: bool = False
     context_root: Path | None = None  # defaults to the project root
     variables: dict[str, str] = field(default_factory=dict)  # bake variables (REGISTRY, TAG, ...)
+    # The tags are the run's own (e.g. `images-<run id>`): the images get the run's labels, and the
+    # tags go into the run's record before the build, so a killed run's images are reaped.
+    owned: bool = False
 
 
 def ca_bundle(project: Project) -> str:
@@ -109,9 +114,13 @@ def run_build(
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"bake-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     progress = BuildProgress()
-    with tempfile.TemporaryDirectory(prefix="dockyard-bake-") as tmp:
-        metadata_file = Path(tmp) / "metadata.json"
-        argv = buildx.bake_argv(bake_file, targets, metadata_file, no_cache=request.no_cache)
+    overrides = []
+    if request.owned:
+        run_record.note_tags([tag for name in targets for tag in definition.targets[name].tags])
+        overrides = [f"*.labels.{key}={value}" for key, value in run_labels().items()]
+    with run_tempdir("bake") as tmp:
+        metadata_file = tmp / "metadata.json"
+        argv = buildx.bake_argv(bake_file, targets, metadata_file, no_cache=request.no_cache, overrides=overrides)
         with exclusive_build(log), open(log_path, "w", encoding="utf-8") as sink:
             start = time.monotonic()
             returncode = _stream(argv, root, env, progress, sink, on_update)
@@ -140,6 +149,8 @@ def run_build(
                 tags=tags,
             )
         )
+    if request.owned:  # what bake wrote, should it differ from what the definition said
+        run_record.note_tags([tag for result in results for tag in result.tags])
     cached, total = step_counts(progress)
     return BuildResult(
         targets=results,
@@ -192,7 +203,6 @@ def _stream(argv, root, env, progress: BuildProgress, sink, on_update) -> int:  
             for update in progress.apply(item):
                 on_update(update)
         return proc.wait()
-    except BaseException:
-        proc.terminate()
-        proc.wait(timeout=30)
+    except BaseException:  # interrupted: bake must not go on writing images after the cleanup
+        cli.stop(proc, grace=30)
         raise

@@ -125,6 +125,8 @@ class ComposeFile:
     path: Path
     lines: list[str]
     services: dict[str, Service]
+    networks: dict[str, bool] = field(default_factory=dict)  # top-level networks -> external?
+    volumes: dict[str, bool] = field(default_factory=dict)  # top-level volumes -> external?
 
     def builders_of(self, image: str) -> list[Service]:
         """Services of this file that build `image` (`build:` together with `image:`)."""
@@ -203,6 +205,11 @@ def load_compose(path: Path) -> ComposeFile:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return parse_compose(text, path)
+
+
+def parse_compose(text: str, path: Path) -> ComposeFile:
+    """A compose file from its text; `path` names it in messages and anchors relative build contexts."""
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -216,7 +223,20 @@ def load_compose(path: Path) -> ComposeFile:
         if not isinstance(body, LineDict):
             raise ComposeError(path, data["services"].line_of(name), f"service {name} must be a mapping")
         services[str(name)] = _service(path, str(name), body, data["services"].line_of(name))
-    return ComposeFile(path=path, lines=text.splitlines(), services=services)
+    return ComposeFile(
+        path=path,
+        lines=text.splitlines(),
+        services=services,
+        networks=_top_level(data.get("networks")),
+        volumes=_top_level(data.get("volumes")),
+    )
+
+
+def _top_level(section: Any) -> dict[str, bool]:
+    """Names of a top-level `networks:`/`volumes:` mapping -> whether each is `external`."""
+    if not isinstance(section, dict):
+        return {}
+    return {str(name): isinstance(body, dict) and bool(body.get("external")) for name, body in section.items()}
 
 
 def _service(path: Path, name: str, body: LineDict, line: int) -> Service:

@@ -76,6 +76,7 @@ def quick(c, service=None, to=None, yes=False, dry_run=False, wait=False, json=F
 
 
 @task(
+    makes=True,
     iterable=["target"],
     help={
         "ref": "git ref (SHA, tag, branch) to rebuild and redeploy",
