@@ -18,7 +18,6 @@ from faults import targets
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-DEFECT_2 = "issue 14 defect 2: "
 DEFECT_9 = "issue 14 defect 9: "
 FAST = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -94,7 +93,11 @@ KEYS = sorted(targets.SETTINGS_SCHEMA)
 
 
 def config_with(table: str, key: str, value: object) -> dict:
-    return {key: value} if not table else {table: {key: value}}
+    """{key: value} placed in `table` ("" is [tool.dockyard]; "services.web" is a sub-table)."""
+    config: dict = {key: value}
+    for part in reversed(table.split(".") if table else []):
+        config = {part: config}
+    return config
 
 
 # --------------------------------------------------------------------------- settings
@@ -111,21 +114,7 @@ def test_any_value_of_a_setting_loads_or_is_a_config_error(tmp_path: Path, table
         pass
 
 
-# Keys whose loader checks the type today; the others are issue 14 defect 2.
-CHECKED_TODAY = {("caprover", "apps"), ("caprover", "images")}
-CHECKED_TODAY |= {("lint", k) for t, k in KEYS if t == "lint"}
-CHECKED_TODAY |= {("checks", k) for t, k in KEYS if t == "checks"}
-
-
-def wrong_type_param(table: str, key: str):  # noqa: ANN201
-    marks = []
-    if (table, key) not in CHECKED_TODAY:
-        reason = DEFECT_2 + f"the type of {table or 'top'}.{key} is not checked"
-        marks.append(pytest.mark.xfail(strict=True, reason=reason))
-    return pytest.param(table, key, marks=marks, id=f"{table or 'top'}.{key}")
-
-
-@pytest.mark.parametrize("table, key", [wrong_type_param(t, k) for t, k in KEYS])
+@pytest.mark.parametrize("table, key", KEYS, ids=[f"{t or 'top'}.{k}" for t, k in KEYS])
 @FAST
 @given(data=st.data())
 def test_a_value_of_the_wrong_type_is_an_error_naming_the_key(tmp_path: Path, table: str, key: str,

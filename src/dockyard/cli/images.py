@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from dockyard.cli.errors import run_main
-from dockyard.cli.sweep import sweep_stale
+from dockyard.cli.sweep import sweep_before_engine
 from dockyard.images.export import SOURCES
 from dockyard.images.pipeline import DEFAULT_JSON, DEFAULT_JUNIT, RunOptions
 
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(options: RunOptions, progress: str) -> int:
-    sweep_stale()
+    sweep_before_engine()
     from rich.console import Console
 
     from dockyard.cli.console import console, progress_console

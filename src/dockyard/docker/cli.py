@@ -7,13 +7,38 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from dockyard.core.errors import EngineUnavailable
 from dockyard.core.signals import shield
 
 START_HINT = "start it with: bash deployment/host/ensure-docker-engine.sh"
+
+# Run once, just before the run first talks to the Engine (the start-of-run sweep): whatever a
+# task checks before that (settings, arguments, the Dockerfile) is checked without an Engine.
+_first_contact: list[Callable[[], None]] = []
+_contacted = False
+
+
+def before_first_contact(hook: Callable[[], None]) -> Callable[[], None]:
+    """Run `hook` once, before this process's first request to the Engine; returns its remover."""
+    _first_contact.append(hook)
+    return lambda: _first_contact.remove(hook) if hook in _first_contact else None
+
+
+def engine_contact() -> None:
+    """Called by every way to the Engine (the SDK client, docker commands) before it is used."""
+    global _contacted
+    if _contacted:
+        return
+    _contacted = True
+    for hook in list(_first_contact):
+        hook()
+
+
+def _contacts_engine(args: list[str]) -> bool:
+    return "version" not in args[:2]
 
 
 def available() -> bool:
@@ -40,6 +65,8 @@ def run(
     timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`docker ARGS...`, output captured as text."""
+    if _contacts_engine(args):
+        engine_contact()
     return subprocess.run(
         ["docker", *args],
         cwd=cwd,
@@ -59,6 +86,8 @@ def start(
     merge_stderr: bool = False,
 ) -> subprocess.Popen[str]:
     """`docker ARGS...` started in the background, stdout (and stderr) piped, line buffered."""
+    if _contacts_engine(args):
+        engine_contact()
     return subprocess.Popen(
         ["docker", *args],
         cwd=cwd,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dockyard.core.files import read_text
 from dockyard.core.errors import ConfigError, UnknownTarget
 from dockyard.docker import buildx, cli
 
@@ -183,10 +184,7 @@ class PendingBake:
     def __init__(self, path: Path, parser: str, cwd: Path | None, env: Mapping[str, str] | None = None) -> None:
         if parser not in ("auto", "buildx", "hcl2"):
             raise ConfigError(f"[tool.dockyard.lint] bake_parser must be auto, buildx or hcl2, not {parser!r}")
-        try:
-            self.text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+        self.text = read_text(path)
         self.path, self.parser = path, parser
         self.targets, self.groups = scan(self.text)
         self.process = None
@@ -467,9 +465,6 @@ def _interpolate(text: str, variables: dict[str, Any]) -> str:
 def scan_file(path: Path) -> BakeFile:
     """A bake file from its text alone (no buildx, no evaluation): names, groups, literal stages.
     Cheap enough to run on every `invoke --list`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = read_text(path)
     targets, groups = scan(text)
     return BakeFile(path=path, lines=text.splitlines(), targets=targets, groups=groups, parser="text")

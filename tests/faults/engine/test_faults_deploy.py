@@ -50,8 +50,8 @@ class Deploy:
     def __init__(self, sandbox: Sandbox, fake: FakeCapRover, token: str, image: str) -> None:
         self.sandbox, self.fake, self.token, self.image = sandbox, fake, token, image
         repository = image.rsplit(":", 1)[0]
-        sandbox.set_config("tool.dockyard.caprover.images", "web", json.dumps(repository))
-        sandbox.set_config("tool.dockyard.caprover.images", '"celery-unified"', json.dumps(repository))
+        sandbox.set_config("tool.dockyard.services.web", "image", json.dumps(repository))
+        sandbox.set_config("tool.dockyard.services.celery-unified", "image", json.dumps(repository))
         self.env = {"CAPROVER_URL": fake.url, "CAPROVER_APP_TOKEN_WEB": token, "CAPROVER_APP_TOKEN": token}
         self.before = sandbox.write_history([
             _entry("0000aaaa", image), _entry("0000bbbb", image),

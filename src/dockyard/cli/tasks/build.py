@@ -64,8 +64,11 @@ def bake_tasks() -> list:
     try:
         project = find_project()
         bake = scan_file(project.path("bake_file"))
-    except ConfigError:
-        return []  # `invoke --list` still works; building says what is wrong
+    except ConfigError as exc:
+        from dockyard.cli.tasks._program import unavailable
+
+        unavailable("build.", str(exc))  # `invoke build.web` then says why there is no such task
+        return []  # `invoke --list` still works
     tasks = []
     for name, target in bake.targets.items():
         if bake.is_template(name) or not _TASK_NAME.match(name) or name == "targets":
