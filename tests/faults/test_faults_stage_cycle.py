@@ -3,8 +3,7 @@
 BuildKit 0.13 overflows its stack on such a file and dockerd dies with every container on the
 machine. These tests run WITHOUT the engine: DOCKER_HOST is the harness's tripwire socket, so even
 a regression cannot hand the file to the real engine, and the tripwire proves the refusal came
-before any engine contact. The build cases stay `run=False` until dockyard checks for cycles:
-on today's code the guard is the only thing between the file and the engine.
+before any engine contact (dockyard.build.preflight, which every build goes through).
 """
 
 from __future__ import annotations
@@ -37,14 +36,6 @@ CYCLES = {
     ),
 }
 
-BUILD_REFUSAL = pytest.mark.xfail(
-    run=False,
-    strict=True,
-    reason="issue 14 defect 1: today's code sends a stage cycle to the engine (dockerd crashes); "
-    "not run until dockyard refuses it before the build",
-)
-
-
 def with_cycle(sandbox: Sandbox, shape: str) -> tuple[str, ...]:
     old, new, stages = CYCLES[shape]
     text = sandbox.read(DOCKERFILE)
@@ -68,7 +59,6 @@ def test_the_tripwire_stands_in_for_the_engine(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.parametrize("shape", sorted(CYCLES))
-@pytest.mark.xfail(strict=True, reason="issue 14 defect 1: lint has no stage-cycle rule")
 def test_lint_flags_a_stage_cycle(sandbox: Sandbox, shape: str) -> None:
     stages = with_cycle(sandbox, shape)
     result = sandbox.invoke("lint", "--no-hadolint", timeout=60)
@@ -81,7 +71,6 @@ def test_lint_flags_a_stage_cycle(sandbox: Sandbox, shape: str) -> None:
 
 
 @pytest.mark.parametrize("shape", sorted(CYCLES))
-@pytest.mark.xfail(strict=True, reason="issue 14 defect 1: lint has no stage-cycle rule")
 def test_lint_module_flags_a_stage_cycle_as_json(sandbox: Sandbox, shape: str) -> None:
     """`python -m dockyard.lint --json` (what nox runs): the cycle is a finding in the JSON."""
     import json
@@ -94,7 +83,6 @@ def test_lint_module_flags_a_stage_cycle_as_json(sandbox: Sandbox, shape: str) -
     assert "cycle" in json.dumps(json.loads(result.stdout)).lower(), result.describe()
 
 
-@BUILD_REFUSAL
 @pytest.mark.parametrize("shape", sorted(CYCLES))
 @pytest.mark.parametrize("task", ["build.web", "build.essential", "troubleshoot.build web"])
 def test_build_refuses_a_stage_cycle_before_the_engine(sandbox: Sandbox, shape: str, task: str) -> None:
@@ -102,7 +90,6 @@ def test_build_refuses_a_stage_cycle_before_the_engine(sandbox: Sandbox, shape: 
     expect_cycle_refused(sandbox, sandbox.invoke(*task.split(), timeout=60), stages)
 
 
-@BUILD_REFUSAL
 def test_images_run_refuses_a_stage_cycle_before_the_engine(sandbox: Sandbox) -> None:
     """`nox -s images` builds from git's tracked files: the committed cycle must be refused too."""
     stages = with_cycle(sandbox, "copy-from-child")
@@ -110,7 +97,6 @@ def test_images_run_refuses_a_stage_cycle_before_the_engine(sandbox: Sandbox) ->
     expect_cycle_refused(sandbox, sandbox.module("dockyard.images_run", "web", timeout=60), stages)
 
 
-@BUILD_REFUSAL
 def test_rollback_full_refuses_a_ref_whose_dockerfile_has_a_cycle(sandbox: Sandbox) -> None:
     """An old commit is rebuilt with its own Dockerfile: a cycle there must be refused as well."""
     stages = with_cycle(sandbox, "copy-from-child")

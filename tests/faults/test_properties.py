@@ -128,7 +128,6 @@ def test_a_value_of_the_wrong_type_is_an_error_naming_the_key(tmp_path: Path, ta
     assert key in str(raised.value)
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_9 + "a pyproject.toml that is not UTF-8 is a UnicodeDecodeError")
 @FAST
 @given(data=st.binary(max_size=200))
 @example(data=b"# caf\xe9\n")
@@ -142,7 +141,6 @@ def test_any_bytes_as_pyproject_load_or_are_a_config_error(tmp_path: Path, data:
     assert isinstance(config, dict)
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_9 + "`tool = 5` or `[tool] dockyard = 5`: 'int' has no attribute 'get'")
 @FAST
 @given(where=st.sampled_from(["tool", "tool.dockyard"]), value=toml_values)
 @example(where="tool", value=5)
@@ -212,8 +210,6 @@ duration_like = st.lists(
 ).map("".join) | text
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 (fault suite): a duration beyond Go's range (inf seconds) is "
-                   "accepted and handed to buildx")
 @THOROUGH
 @given(value=duration_like)
 @example(value="9" * 400 + "h")
@@ -245,7 +241,6 @@ url_like = st.builds(
 )
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_9 + "CAPROVER_URL=http://[::1 or port 99999 is a ValueError")
 @THOROUGH
 @given(url=url_like)
 @example(url="http://[::1")
@@ -259,7 +254,6 @@ def test_a_caprover_url_is_normal_or_a_config_error(url: str) -> None:
     targets.safe_url(normal)  # and whatever was accepted can be shown
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_9 + "showing a URL with port 99999 is a ValueError")
 @THOROUGH
 @given(url=url_like)
 @example(url="http://127.0.0.1:99999")
@@ -333,7 +327,6 @@ markup_like = st.lists(
 ).map("".join) | st.text(alphabet=st.characters(categories=("L", "N", "P", "S", "Zs")), max_size=30)
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_9 + "a note with `[/]` in it is a rich MarkupError (markup injection)")
 @THOROUGH
 @given(message=markup_like)
 @example(message="[/]")

@@ -25,7 +25,7 @@ def printable(text: str) -> str:
     """`text` without terminal escape sequences; other control characters become U+FFFD."""
     if not text:
         return text
-    return _CONTROLS.sub(REPLACEMENT, _ESCAPES.sub("", text))
+    return _CONTROLS.sub(REPLACEMENT, _ESCAPES.sub("", text.replace("\r\n", "\n")))
 
 
 def one_line(text: str) -> str:

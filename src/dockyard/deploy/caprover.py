@@ -244,7 +244,10 @@ def safe_url(url: str) -> str:
     except ValueError:
         return "<invalid URL>"
     host = parts.netloc.rpartition("@")[2]  # as written (a bad port included), without userinfo
-    return one_line(urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", "")))
+    shown = urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+    if not parts.netloc and "@" in shown:  # "user:pw@host" without "//": userinfo all the same
+        shown = "***@" + shown.rpartition("@")[2]
+    return one_line(shown)
 
 
 def env_name_for(service: str) -> str:

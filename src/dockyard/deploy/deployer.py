@@ -11,16 +11,16 @@ happened.
 
 from __future__ import annotations
 
-import re
 import signal
 from dataclasses import dataclass
 
+from dockyard.core import imageref
 from dockyard.core.errors import ConfigError, DockyardError
-from dockyard.core.signals import shield, signal_name, signal_number
 from dockyard.core.imageref import parse_ref
+from dockyard.core.signals import shield, signal_name, signal_number
 from dockyard.deploy import caprover, history
 
-TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+TAG_PATTERN = imageref.TAG
 
 
 class ImageMissing(DockyardError):
@@ -48,11 +48,7 @@ class ImageCheck:
 
 
 def validate_tag(tag: str) -> str:
-    if not TAG_PATTERN.fullmatch(tag or ""):
-        raise ConfigError(
-            f"{tag!r} is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)"
-        )
-    return tag
+    return imageref.validate_tag(tag)
 
 
 def tag_of(image: str) -> str:

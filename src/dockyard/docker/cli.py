@@ -37,8 +37,15 @@ def engine_contact() -> None:
         hook()
 
 
+def engine_contacted() -> bool:
+    """Has this process talked to the Engine (so it may have made something there)?"""
+    return _contacted
+
+
 def _contacts_engine(args: list[str]) -> bool:
-    return "version" not in args[:2]
+    """False for the commands that only read files or the CLI itself (`buildx bake --print`,
+    `version`): they need no Engine, so they do not start the sweep."""
+    return "version" not in args[:2] and not (args[:2] == ["buildx", "bake"] and "--print" in args)
 
 
 def available() -> bool:
@@ -67,15 +74,18 @@ def run(
     """`docker ARGS...`, output captured as text."""
     if _contacts_engine(args):
         engine_contact()
-    return subprocess.run(
-        ["docker", *args],
-        cwd=cwd,
-        env=dict(env) if env is not None else None,
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    try:
+        return subprocess.run(
+            ["docker", *args],
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except FileNotFoundError:
+        raise EngineUnavailable(f"the docker CLI is not on PATH; {START_HINT}") from None
 
 
 def start(
@@ -88,15 +98,18 @@ def start(
     """`docker ARGS...` started in the background, stdout (and stderr) piped, line buffered."""
     if _contacts_engine(args):
         engine_contact()
-    return subprocess.Popen(
-        ["docker", *args],
-        cwd=cwd,
-        env=dict(env) if env is not None else None,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-        text=True,
-        bufsize=1,
-    )
+    try:
+        return subprocess.Popen(
+            ["docker", *args],
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+    except FileNotFoundError:
+        raise EngineUnavailable(f"the docker CLI is not on PATH; {START_HINT}") from None
 
 
 def stop(proc: subprocess.Popen, grace: float = 20) -> None:

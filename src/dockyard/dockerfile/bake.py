@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dockyard.core.files import read_text
 from dockyard.core.errors import ConfigError, UnknownTarget
+from dockyard.core.files import read_text
 from dockyard.docker import buildx, cli
 
 
@@ -49,6 +49,7 @@ class BakeTarget:
     tags: list[str] = field(default_factory=list)
     inherits: list[str] = field(default_factory=list)
     inline: bool = False  # dockerfile-inline: nothing on disk to read
+    inline_text: str | None = None  # the dockerfile-inline text itself
     block: str | None = None  # the `target "block"` it comes from, when a matrix expanded it
     matrix: bool = False  # a `matrix` block: it names a group of generated targets, not one target
 
@@ -227,6 +228,7 @@ class PendingBake:
                 # buildx's defaults, which --print shows and the HCL fallback has to fill in
                 target.context = _str_or_none(spec.get("context", "."))
                 target.inline = spec.get("dockerfile-inline") is not None
+                target.inline_text = _str_or_none(spec.get("dockerfile-inline"))
                 target.dockerfile = _str_or_none(spec.get("dockerfile", "Dockerfile"))
                 target.stage = _str_or_none(spec.get("target"))
                 args = spec.get("args") or {}

@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from dockyard.core.files import read_text
 from dockyard.core.errors import ConfigError
+from dockyard.core.files import read_text
 
 
 class ComposeError(ConfigError):

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from dockerfile import GoParseError, parse_string
 
-from dockyard.core.files import read_text
 from dockyard.core.errors import ConfigError
+from dockyard.core.files import read_text
 
 
 class DockerfileSyntaxError(ConfigError):

@@ -43,8 +43,6 @@ def test_the_tiny_project_builds(sandbox: Sandbox, tiny_project: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["", ","])
-@pytest.mark.xfail(strict=True, reason=DEFECT_8 + "`build.targets --targets ''` built the default group (retagging "
-                   ":latest) and printed an empty table")
 def test_build_targets_naming_nothing_builds_nothing(sandbox: Sandbox, tiny_project: str, value: str) -> None:
     shared = image_ids(SHARED)
     result = sandbox.invoke("build.targets", "--targets", value, "--progress", "plain", timeout=300)
@@ -101,7 +99,6 @@ def test_a_bake_file_buildx_cannot_read(sandbox: Sandbox, tiny_project: str) -> 
     assert images_matching(tiny_project + "/") == []
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_9 + "a .dockyard that is a file (the build log dir) is a traceback")
 def test_a_dockyard_dir_that_is_a_file(sandbox: Sandbox, tiny_project: str) -> None:
     sandbox.write(".dockyard", "not a directory\n")
     expect_failure(sandbox.invoke("build.web", "--progress", "plain", timeout=300), ".dockyard")
@@ -134,7 +131,6 @@ def test_prune_images_dry_run_keeps_latest(sandbox: Sandbox, service_tags: dict[
     assert image_ids(service_tags.values()) == before
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_2 + 'keep_tags = "latest" became a tuple of letters: :latest would go')
 def test_prune_with_keep_tags_as_a_string_refuses(sandbox: Sandbox, service_tags: dict[str, str]) -> None:
     sandbox.set_config("tool.dockyard.prune", "keep_tags", '"latest"')
     before = image_ids(service_tags.values())

@@ -67,7 +67,6 @@ def beat_with_password(sandbox: Sandbox):  # noqa: ANN201
 
 
 @pytest.mark.parametrize("json_flag", [(), ("--json",)], ids=["table", "json"])
-@pytest.mark.xfail(strict=True, reason=DEFECT_5 + "troubleshoot.beat prints the password in the container's command")
 def test_troubleshoot_beat_never_shows_a_password(sandbox: Sandbox, beat_with_password, json_flag) -> None:  # noqa: ANN001
     result = sandbox.invoke("troubleshoot.beat", beat_with_password.name, *json_flag)
     assert_no_traceback(result)
@@ -105,8 +104,6 @@ def test_health_never_shows_a_password_from_a_probe(sandbox: Sandbox) -> None:
 # --------------------------------------------------------------------------- defect 10: what a container is
 
 
-@pytest.mark.xfail(strict=True,
-                   reason=DEFECT_10 + 'an exited container is reported as "health probe failing (0 in a row)"')
 def test_an_exited_container_is_reported_as_exited_with_its_code(sandbox: Sandbox) -> None:
     container = make_container(sandbox, "exits", REDIS, ["sh", "-c", "sleep 2; exit 3"])
     wait_status(container, "exited")
@@ -117,7 +114,6 @@ def test_an_exited_container_is_reported_as_exited_with_its_code(sandbox: Sandbo
     sandbox.assert_no_leaks()
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_10 + 'test.health says "is none" for a container without a HEALTHCHECK')
 def test_health_of_a_container_without_a_healthcheck_says_so(sandbox: Sandbox) -> None:
     container = make_container(sandbox, "nohc", DEBIAN, ["sleep", "300"])
     wait_status(container, "running")
@@ -152,7 +148,6 @@ def test_something_that_does_not_exist(sandbox: Sandbox, command: str) -> None:
     ["troubleshoot.size {ref}", "test.security --images {ref}", "test.web --image {ref}", "test.celery --image {ref}"],
 )
 @pytest.mark.parametrize("ref", ["UPPER/Bad::ref", "bad ref"])
-@pytest.mark.xfail(strict=True, reason=DEFECT_9 + "an invalid image reference is a docker APIError 400 traceback")
 def test_an_invalid_image_reference(sandbox: Sandbox, command: str, ref: str) -> None:
     words = command.split()
     result = sandbox.invoke(*[w.format(ref=ref) for w in words])
@@ -163,8 +158,6 @@ def test_an_invalid_image_reference(sandbox: Sandbox, command: str, ref: str) ->
 # --------------------------------------------------------------------------- a container that goes away
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 (fault suite): a container removed while troubleshoot.beat --wait "
-                   "watches it is a docker NotFound traceback")
 def test_a_container_removed_while_beat_waits_for_it(sandbox: Sandbox) -> None:
     """troubleshoot.beat --wait on a container that is removed meanwhile: one line, not a traceback."""
     container = make_container(sandbox, "vanishes", DEBIAN, ["sleep", "300"])

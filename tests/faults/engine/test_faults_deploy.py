@@ -92,7 +92,6 @@ def test_a_normal_deploy_is_recorded_and_shows_no_token(deploy: Deploy) -> None:
     deploy.sandbox.assert_no_leaks(within=0)
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_4 + "the history file is created 0644")
 def test_the_history_file_is_private(deploy: Deploy) -> None:
     deploy.sandbox.history_path.unlink()
     expect_success(deploy.run())
@@ -112,7 +111,6 @@ def test_the_history_file_is_private(deploy: Deploy) -> None:
         pytest.param(("rollback.quick", "--yes", "--json"), id="rollback-quick-json"),
     ],
 )
-@pytest.mark.xfail(strict=True, reason=DEFECT_4 + "a token echoed in a success answer is printed and recorded")
 def test_a_token_echoed_in_a_success_answer_is_scrubbed(deploy: Deploy, args: tuple[str, ...]) -> None:
     deploy.fake.description = "Deploy is started for token {token}"
     result = deploy.run(*args)
@@ -160,7 +158,6 @@ def says_deadline(line: str) -> bool:
     return any(word in line.lower() for word in ("deadline", "timeout", "timed out", "within"))
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_6 + "the timeout is per socket read: a 1-byte drip never ends it")
 def test_a_server_that_drips_its_answer_meets_a_total_deadline(deploy: Deploy) -> None:
     deploy.sandbox.set_config("tool.dockyard.caprover", "timeout", "1")
     deploy.fake.drip_seconds = 0.25  # a ~60-byte answer: 15 s, each byte well within the 1 s timeout
@@ -170,7 +167,6 @@ def test_a_server_that_drips_its_answer_meets_a_total_deadline(deploy: Deploy) -
     assert [e["result"] for e in deploy.new_entries()] == ["unknown"]
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_6 + "a 300 MB answer is read whole (about 627 MB of memory)")
 def test_a_huge_answer_is_cut_off_with_bounded_memory(deploy: Deploy) -> None:
     baseline = deploy.run(measure_rss=True)
     expect_success(baseline)
@@ -227,7 +223,6 @@ def test_nothing_answers_at_the_url(deploy: Deploy) -> None:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-@pytest.mark.xfail(strict=True, reason=DEFECT_7 + "a deploy interrupted after the request was sent is not recorded")
 def test_a_deploy_interrupted_after_sending_is_recorded_as_unknown(deploy: Deploy, signum: int) -> None:
     deploy.fake.delay = 30
     running = deploy.start()
@@ -239,7 +234,6 @@ def test_a_deploy_interrupted_after_sending_is_recorded_as_unknown(deploy: Deplo
 
 
 @pytest.mark.parametrize("history", ["pyproject.toml/deploy-history.jsonl", "fifo"])
-@pytest.mark.xfail(strict=True, reason=DEFECT_7 + "the history is not checked for writing before the request is sent")
 def test_an_unwritable_history_stops_the_deploy_before_sending(deploy: Deploy, history: str) -> None:
     import os
 
@@ -257,7 +251,6 @@ def test_an_unwritable_history_stops_the_deploy_before_sending(deploy: Deploy, h
 
 
 @pytest.mark.parametrize("where", ["success", "error"])
-@pytest.mark.xfail(strict=True, reason=DEFECT_10 + "ANSI escapes from the server reach the terminal")
 def test_terminal_escapes_from_the_server_never_reach_the_terminal(deploy: Deploy, where: str) -> None:
     if where == "success":
         deploy.fake.description = f"Deploy {ESCAPES} is started"

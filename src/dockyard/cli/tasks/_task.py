@@ -17,9 +17,8 @@ import invoke
 from invoke.exceptions import Exit, ParseError
 from invoke.parser import Argument
 
-from dockyard.cli.errors import error_line, install_handlers, print_error, restore_handlers
+from dockyard.cli.errors import EXPECTED, error_line, install_handlers, is_expected, print_error, restore_handlers
 from dockyard.cli.sweep import sweep_before_engine
-from dockyard.core.errors import DockyardError
 
 
 class _NumberArgument(Argument):
@@ -53,7 +52,9 @@ def task(*args: Any, makes: bool = False, **kwargs: Any) -> Any:
             unhook = sweep_before_engine() if makes else None
             try:
                 return body(*a, **kw)
-            except (DockyardError, KeyboardInterrupt) as exc:
+            except EXPECTED as exc:
+                if not is_expected(exc):
+                    raise
                 line, code = error_line(exc)
                 print_error(line)
                 raise Exit(code=code) from None
