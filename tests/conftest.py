@@ -5,6 +5,13 @@ in subprocesses) get the `faults` marker."""
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests (tests/faults/test_properties.py, tests/unit/...): the same examples on every run
+# and every machine, no example database written into the checkout, no per-example deadline on a
+# shared 2-core CI machine. Each test still bounds its own max_examples.
+settings.register_profile("dockyard", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.load_profile("dockyard")
 
 ENGINE_DIRS = (Path(__file__).parent / "engine", Path(__file__).parent / "faults" / "engine")
 FAULTS_DIR = Path(__file__).parent / "faults"

@@ -160,3 +160,45 @@ def render_note(text: str) -> str:
     with progress_console.capture() as captured:
         note(text)
     return captured.get()
+
+
+# --------------------------------------------------------------------------- task options
+
+
+def option_count(option: str, value: object, minimum: int = 1) -> int:
+    """`--limit`, `--lines`: a whole number >= minimum, or a ConfigError naming the option."""
+    from dockyard.cli.tasks._args import count
+
+    return count(option, value, minimum)
+
+
+def option_seconds(option: str, value: object, zero: bool = False) -> float | None:
+    from dockyard.cli.tasks._args import seconds
+
+    return seconds(option, value, zero)
+
+
+def option_port(option: str, value: object) -> int:
+    from dockyard.cli.tasks._args import port
+
+    return port(option, value)
+
+
+def option_names(option: str, value: str | None) -> list[str] | None:
+    """`--targets`, `--images`: comma-separated names; naming nothing is an error."""
+    from dockyard.cli.tasks._args import names
+
+    return names(option, value)
+
+
+def validate_image_ref(text: str) -> str:
+    from dockyard.core.imageref import validate_ref
+
+    return validate_ref(text)
+
+
+def invoke_error_line(message: str) -> str:
+    """What a parse error of Invoke's becomes on dockyard's command line."""
+    from dockyard.cli.tasks._program import error_line
+
+    return error_line(message)

@@ -333,3 +333,86 @@ markup_like = st.lists(
 def test_a_note_prints_any_text_literally(message: str) -> None:
     shown = targets.render_note(message)
     assert "".join(shown.split()) == "".join(f"note: {message}".split())
+
+
+# --------------------------------------------------------------------------- task options
+
+option_text = st.one_of(
+    st.lists(st.sampled_from(["0", "1", "9", "-", "+", ".", "e", "5", " ", "x", "inf", "nan", "65535", "65536"]),
+             max_size=6).map("".join),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    text,
+)
+
+
+@THOROUGH
+@given(value=option_text, minimum=st.integers(min_value=0, max_value=2))
+def test_a_count_option_is_in_range_or_an_error_naming_it(value: object, minimum: int) -> None:
+    try:
+        number = targets.option_count("--limit", value, minimum)
+    except targets.ConfigError as exc:
+        assert "--limit" in str(exc)
+        return
+    assert isinstance(number, int) and number >= minimum
+
+
+@THOROUGH
+@given(value=option_text, zero=st.booleans())
+def test_a_seconds_option_is_a_finite_positive_number_or_an_error_naming_it(value: object, zero: bool) -> None:
+    try:
+        seconds = targets.option_seconds("--timeout", value, zero)
+    except targets.ConfigError as exc:
+        assert "--timeout" in str(exc)
+        return
+    assert seconds is not None and math.isfinite(seconds) and (seconds > 0 or (zero and seconds == 0))
+
+
+@THOROUGH
+@given(value=option_text)
+def test_a_port_option_is_a_port_or_an_error_naming_it(value: object) -> None:
+    try:
+        port = targets.option_port("--port", value)
+    except targets.ConfigError as exc:
+        assert "--port" in str(exc)
+        return
+    assert 0 <= port <= 65535
+
+
+@THOROUGH
+@given(value=st.lists(st.sampled_from(["web", ",", " ", "", "flower", "\t", ",,"]), max_size=6).map("".join) | text)
+def test_a_list_option_names_something_or_is_an_error_naming_it(value: str) -> None:
+    """Never "nothing" (a build of nothing printing an empty table) and never "the default"."""
+    try:
+        found = targets.option_names("--targets", value)
+    except targets.ConfigError as exc:
+        assert "--targets" in str(exc)
+        return
+    assert found and all(name and name == name.strip() and "," not in name for name in found)
+
+
+@THOROUGH
+@given(ref=reference_like)
+@example(ref="UPPER/Bad::ref")
+@example(ref="bad ref")
+def test_an_accepted_image_reference_is_one_the_engine_takes(ref: str) -> None:
+    """What validate_ref accepts has no whitespace or control character, a lowercase repository path
+    and a tag of the allowed characters: the Engine's HTTP 400 for a reference never happens."""
+    try:
+        accepted = targets.validate_image_ref(ref)
+    except targets.ConfigError as exc:
+        assert repr(ref) in str(exc)
+        return
+    assert accepted == ref.strip() and accepted.isprintable() and " " not in accepted
+    parsed = targets.parse_image_ref(accepted)
+    if parsed.tag is not None:
+        assert 1 <= len(parsed.tag) <= 128
+
+
+@FAST
+@given(message=text)
+@example(message="No idea what '--nope' is!")
+@example(message="'deploy' did not receive required positional arguments: 'service'")
+def test_every_parse_error_is_one_error_line(message: str) -> None:
+    line = targets.invoke_error_line(message)
+    assert line.startswith("error: ") and len(line.splitlines()) == 1

@@ -31,3 +31,14 @@ def printable(text: str) -> str:
 def one_line(text: str) -> str:
     """`printable(text)` with line breaks and tabs as spaces (a table cell, a message)."""
     return printable(text).replace("\r", " ").replace("\n", " ").replace("\t", " ")
+
+
+def has_controls(text: str) -> bool:
+    """Does `text` hold an escape sequence or a control character (tab and newline aside)?"""
+    return bool(text) and _CONTROLS.search(text) is not None
+
+
+def without_controls(text: str) -> str:
+    """`text` with escape sequences and control characters removed, nothing put in their place
+    (for text already laid out: a placeholder would change its width)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n")))

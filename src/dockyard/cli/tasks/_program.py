@@ -71,6 +71,7 @@ def _as_error_lines(step: Callable[[], None]) -> Callable[[], None]:
 
 def error_line(message: str) -> str:
     """Invoke's parse error as dockyard's one `error:` line."""
+    message = " ".join(message.splitlines())
     if message.startswith(ERROR_PREFIX):
         return message
     unknown = _UNKNOWN.fullmatch(message.strip())
