@@ -80,7 +80,8 @@ def ca_bundle(project: Project) -> str:
 def bake_environment(project: Project, variables: dict[str, str], log: Callable[[str], None]) -> dict[str, str]:
     env = dict(os.environ)
     env.update(variables)
-    if "BASE_IMAGE" not in variables:
+    # BASE_IMAGE given by the caller or set in the environment wins over dockyard's own choice
+    if not env.get("BASE_IMAGE", "").strip():
         settings = project.settings
         env["BASE_IMAGE"] = choose_base_image(settings.base_image, settings.local_base_image, log=log)
     env.setdefault("CA_CERTS", ca_bundle(project))

@@ -51,7 +51,6 @@ def test_build_targets_naming_nothing_builds_nothing(sandbox: Sandbox, tiny_proj
     expect_failure(result, "--targets")
 
 
-@pytest.mark.xfail(strict=True, reason=DEFECT_8 + "BASE_IMAGE from the environment is ignored")
 def test_base_image_from_the_environment_is_used(sandbox: Sandbox, tiny_project: str) -> None:
     """The built image's layers are the base image's (the tiny Dockerfile adds none): they tell which
     base the build really used."""
