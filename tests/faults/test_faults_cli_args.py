@@ -18,9 +18,6 @@ import re
 import pytest
 from faults.harness import Sandbox, expect_failure, expect_success
 
-DEFECT_8 = "issue 14 defect 8: silent wrong result"
-DEFECT_9 = "issue 14 defect 9: traceback"
-DEFECT_10 = "issue 14 defect 10: weak message"
 OWN = "issue 14 (fault suite): "
 
 

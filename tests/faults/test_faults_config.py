@@ -15,9 +15,6 @@ from __future__ import annotations
 import pytest
 from faults.harness import Sandbox, expect_failure
 
-DEFECT_2 = "issue 14 defect 2: setting types are not checked"
-DEFECT_9 = "issue 14 defect 9: traceback"
-DEFECT_10 = "issue 14 defect 10: negative numbers accepted"
 OWN = "issue 14 (fault suite): "
 
 

@@ -20,9 +20,6 @@ from faults.harness import (
     expect_success,
 )
 
-DEFECT_7 = "issue 14 defect 7: "
-DEFECT_9 = "issue 14 defect 9: "
-DEFECT_10 = "issue 14 defect 10: "
 OWN = "issue 14 (fault suite): "
 ENV = {"CAPROVER_URL": "http://127.0.0.1:9", "CAPROVER_APP_TOKEN": "token-for-history-tests"}
 

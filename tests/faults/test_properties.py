@@ -18,7 +18,6 @@ from faults import targets
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-DEFECT_9 = "issue 14 defect 9: "
 FAST = settings(max_examples=60, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 THOROUGH = settings(FAST, max_examples=150)

@@ -25,10 +25,6 @@ from faults.harness import (
     images_matching,
 )
 
-DEFECT_2 = "issue 14 defect 2: "
-DEFECT_8 = "issue 14 defect 8: "
-DEFECT_9 = "issue 14 defect 9: "
-DEFECT_10 = "issue 14 defect 10: "
 SHARED = ("dockyard.local/refsite-web:latest", "dockyard.local/refsite-celery:latest",
           "dockyard.local/refsite-flower:latest")
 

@@ -20,9 +20,6 @@ from faults.harness import (
     expect_success,
 )
 
-DEFECT_5 = "issue 14 defect 5: "
-DEFECT_9 = "issue 14 defect 9: "
-DEFECT_10 = "issue 14 defect 10: "
 SECRET = "S3cretPW"
 DEBIAN = "dockyard-local/debian:bookworm"
 REDIS = "dockyard-local/redis:7"

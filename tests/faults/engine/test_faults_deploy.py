@@ -26,10 +26,6 @@ from faults.harness import (
 )
 from support.fake_caprover import FakeCapRover
 
-DEFECT_4 = "issue 14 defect 4: "
-DEFECT_6 = "issue 14 defect 6: "
-DEFECT_7 = "issue 14 defect 7: "
-DEFECT_10 = "issue 14 defect 10: "
 ESCAPES = "\x1b[2J\x1b]0;pwned\x07\x1b[31mred"
 
 

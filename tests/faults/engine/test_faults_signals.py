@@ -31,7 +31,6 @@ from faults.harness import (
 )
 from support.fake_caprover import FakeCapRover
 
-DEFECT_3 = "issue 14 defect 3: "
 SIGNALS = {"SIGINT": (signal.SIGINT, True), "SIGTERM": (signal.SIGTERM, False), "SIGHUP": (signal.SIGHUP, True)}
 TASKS = ["test.compose", "test.celery", "test.web", "rollback.full"]
 RUN_LABEL = "dockyard.run"
@@ -117,12 +116,11 @@ def runs(project_template, tmp_path_factory, reference_images):  # noqa: ANN001,
     registry.close()
 
 
-def param(task: str, signame: str, reason: str | None):  # noqa: ANN201
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(task, signame, marks=marks, id=f"{task}-{signame}")
+def param(task: str, signame: str):  # noqa: ANN201
+    return pytest.param(task, signame, id=f"{task}-{signame}")
 
 
-CLEANUP = [param(task, signame, None) for task in TASKS for signame in SIGNALS]
+CLEANUP = [param(task, signame) for task in TASKS for signame in SIGNALS]
 
 
 @pytest.mark.parametrize("task, signame", CLEANUP)
@@ -146,7 +144,7 @@ def test_an_early_ctrl_c_leaves_nothing_behind(runs: Runs, task: str) -> None:
     assert not objects and not temps, f"{task} after an early Ctrl-C left {objects} {temps}"
 
 
-MESSAGE = [param(task, signame, None) for task in TASKS for signame in SIGNALS]
+MESSAGE = [param(task, signame) for task in TASKS for signame in SIGNALS]
 
 
 @pytest.mark.parametrize("task, signame", MESSAGE)
