@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from dockyard.core.errors import ConfigError
+from dockyard.core.files import read_text
 
 
 class ComposeError(ConfigError):
@@ -201,10 +202,7 @@ def _is_compose_name(path: Path) -> bool:
 
 
 def load_compose(path: Path) -> ComposeFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = read_text(path)
     return parse_compose(text, path)
 
 

@@ -30,7 +30,7 @@ from dockyard.core.project import Project
 from dockyard.core.settings import ChecksSettings
 from dockyard.core.signals import signal_name, signal_number
 from dockyard.docker import containers
-from dockyard.docker.client import client
+from dockyard.docker.cli import engine_contacted
 from dockyard.docker.containers import current_run_id
 from dockyard.docker.images import remove_tagged
 from dockyard.dockerfile.bake import load_bake
@@ -83,7 +83,7 @@ def run(
     )
     start = time.monotonic()
     try:
-        client()  # one line when the engine is down, before anything is exported or started
+        # the Engine is first contacted by the build, after it checked the Dockerfile (build.preflight)
         with _cleanup(run_id, tag, keep_images=options.keep_images, log=log):
             with isolated_context(project.root, options.source) as export:
                 log(
@@ -210,17 +210,22 @@ def _cleanup(run_id: str, tag: str, keep_images: bool, log: Callable[[str], None
     try:
         yield
     finally:
-        with containers.cleanup_shield():  # a second Ctrl-C (or SIGTERM) must not cut the cleanup short
-            try:
-                removed = containers.remove_labelled(run_id)
-                images = [] if keep_images else remove_tagged(tag)
-                if any(removed.values()) or images:
-                    log(
-                        f"cleanup: {removed['containers']} container(s), "
-                        f"{removed['networks']} network(s), {len(images)} image(s)"
-                    )
-                if keep_images:
-                    run_record.forget_tags(run_record.owned_tags())  # kept: no longer the run's to reap
-                    log(f"kept the images tagged {tag}")
-            except DockyardError as exc:
-                log(f"cleanup incomplete: {exc}")
+        if engine_contacted():  # refused before the Engine (a stage cycle): nothing to remove
+            _remove_what_the_run_made(run_id, tag, keep_images, log)
+
+
+def _remove_what_the_run_made(run_id: str, tag: str, keep_images: bool, log: Callable[[str], None]) -> None:
+    with containers.cleanup_shield():  # a second Ctrl-C (or SIGTERM) must not cut the cleanup short
+        try:
+            removed = containers.remove_labelled(run_id)
+            images = [] if keep_images else remove_tagged(tag)
+            if any(removed.values()) or images:
+                log(
+                    f"cleanup: {removed['containers']} container(s), "
+                    f"{removed['networks']} network(s), {len(images)} image(s)"
+                )
+            if keep_images:
+                run_record.forget_tags(run_record.owned_tags())  # kept: no longer the run's to reap
+                log(f"kept the images tagged {tag}")
+        except DockyardError as exc:
+            log(f"cleanup incomplete: {exc}")

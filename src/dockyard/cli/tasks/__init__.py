@@ -7,6 +7,9 @@ inside the task bodies, so loading the namespace (every `invoke ...`, `--list` t
 from invoke import Collection
 
 from dockyard.cli.tasks import base, bench, build, deploy, init, lint, prune, rollback, test, troubleshoot
+from dockyard.cli.tasks._program import adopt
+
+adopt()  # Invoke's parse errors as one `error:` line; `TASK --help` is help (cli.tasks._program)
 
 ns = Collection()
 for module in (base, test, troubleshoot, rollback):
