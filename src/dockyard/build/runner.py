@@ -18,6 +18,7 @@ from pathlib import Path
 from dockyard.build.base_images import choose_base_image
 from dockyard.build.failure import BuildFailed, failed_step
 from dockyard.build.progress import BuildProgress, RawJsonReader, Update, step_counts
+from dockyard.build.revision import label_overrides
 from dockyard.core.errors import ConfigError
 from dockyard.core.project import Project
 from dockyard.docker import buildx
@@ -61,6 +62,18 @@ class BuildRequest:
     no_cache: bool = False
     context_root: Path | None = None  # defaults to the project root
     variables: dict[str, str] = field(default_factory=dict)  # bake variables (REGISTRY, TAG, ...)
+    labels: dict[str, str] = field(default_factory=dict)  # put on every image built (the commit, ...)
+    cache_from: dict[str, str] = field(default_factory=dict)  # target -> registry image to take cache from
+
+
+def cache_overrides(cache_from: dict[str, str]) -> list[str]:
+    """bake `--set` values for a registry cache (environment.md's recipe for the `docker` driver):
+    the image carries its cache inline (`cache-to=type=inline`, the only exporter that driver has),
+    and the build imports the cache of the image pushed earlier (`cache-from=type=registry`)."""
+    overrides = []
+    for target, ref in cache_from.items():
+        overrides += [f"{target}.cache-to=type=inline", f"{target}.cache-from=type=registry,ref={ref}"]
+    return overrides
 
 
 def ca_bundle(project: Project) -> str:
@@ -111,7 +124,8 @@ def run_build(
     progress = BuildProgress()
     with tempfile.TemporaryDirectory(prefix="dockyard-bake-") as tmp:
         metadata_file = Path(tmp) / "metadata.json"
-        argv = buildx.bake_argv(bake_file, targets, metadata_file, no_cache=request.no_cache)
+        overrides = label_overrides(request.labels) + cache_overrides(request.cache_from)
+        argv = buildx.bake_argv(bake_file, targets, metadata_file, no_cache=request.no_cache, overrides=overrides)
         with exclusive_build(log), open(log_path, "w", encoding="utf-8") as sink:
             start = time.monotonic()
             returncode = _stream(argv, root, env, progress, sink, on_update)

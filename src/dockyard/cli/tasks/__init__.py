@@ -6,13 +6,14 @@ inside the task bodies, so loading the namespace (every `invoke ...`, `--list` t
 
 from invoke import Collection
 
-from dockyard.cli.tasks import base, bench, build, deploy, lint, prune, rollback, test, troubleshoot
+from dockyard.cli.tasks import base, bench, build, deploy, lint, prune, push, rollback, stage, test, troubleshoot
 
 ns = Collection()
-for module in (base, test, troubleshoot, rollback):
+for module in (base, test, troubleshoot, rollback, stage):
     ns.add_collection(module.ns)
 ns.add_collection(build.collection())
 ns.add_task(deploy.deploy)
+ns.add_task(push.push)
 ns.add_task(prune.prune)
 ns.add_task(lint.lint)
 ns.add_task(bench.bench)

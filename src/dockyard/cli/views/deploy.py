@@ -10,25 +10,33 @@ from dockyard.deploy import caprover, history, rollback
 from dockyard.deploy import deployer as deploying
 
 
-def history_table(entries: list[history.Entry], title: str) -> Table:
+def history_table(entries: list[history.Entry], title: str, sources: dict[str, str] | None = None) -> Table:
     table = Table(title=title)
-    for column in ("time", "service", "action", "sha", "result", "image"):
+    columns = ("time", "service", "action", "sha", "result", "image") + (("from",) if sources else ())
+    for column in columns:
         table.add_column(column)
     for e in entries:
         style = "green" if e.ok else ("red" if e.result == history.FAILED else "yellow")
-        table.add_row(
+        row = [
             e.time[:19].replace("T", " "),
             escape(e.service),
             e.action,
             escape(rollback.short(e.sha)),
             f"[{style}]{e.result}[/]",
             escape(e.image),
-        )
+        ]
+        if sources:
+            row.append(escape(sources.get(e.service, "")))
+        table.add_row(*row)
     return table
 
 
-def show_plan(plan: rollback.Plan, prepared: list[deploying.Prepared], url: str) -> None:
-    table = Table(title=f"rollback plan ({caprover.safe_url(url)})")
+def show_plan(
+    plan: rollback.Plan, prepared: list[deploying.Prepared], url: str, sources: dict[str, str] | None = None
+) -> None:
+    where = caprover.safe_url(url) if "://" in url else url
+    known = f" from {', '.join(sorted(set(sources.values())))}" if sources else ""
+    table = Table(title=f"rollback plan ({where}){known}")
     for column in ("service", "app", "now", "back to", "deployed at", "image"):
         table.add_column(column)
     for step, ready in zip(plan.steps, prepared, strict=True):
