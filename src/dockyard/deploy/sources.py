@@ -10,7 +10,8 @@ durable source that has one, in this order (docs/rollback.md):
    time `build.*` labels the image with (`dockyard.commit-time`; else the config's `created`).
    The registry records pushes, not deploys, so what runs now comes from the live system when
    there is one (the stage's Swarm service), else from the local history's last successful
-   deploy when its SHA is among the tags, else it is taken to be the newest tag.
+   deploy, else it is taken to be the newest tag. When what runs is not among the tags (an
+   image pushed under another tag), the local history is used if it knows it.
 3. **The local history**, a cache: used alone only when neither of the above has the service
    (a registry that is not reachable without a login, say).
 
@@ -199,25 +200,29 @@ def timeline(
             tags = []
         if tags:
             entries = registry_entries(tags, service, app, registry.host)
-            line = Timeline(service, REGISTRY, entries)
             current, said = _registry_current(live_sha, local_top)
-            if current:
-                kept = up_to(entries, current)
-                if kept is None:
-                    line.notes.append(
-                        f"{service}: {said} runs {current[:12]}, which is not among the registry's tags; "
-                        f"going by the newest tag"
-                    )
-                else:
-                    entries[:] = kept
-                    line.current_sha = current
-            if line.current_sha is None and entries:
-                line.current_sha = entries[-1].sha
-                line.notes.append(
-                    f"{service}: nothing says which SHA runs now; taking the newest pushed one "
-                    f"({entries[-1].sha[:12]}) as running"
+            if current is None:
+                return Timeline(
+                    service, REGISTRY, entries, current_sha=entries[-1].sha,
+                    notes=[f"{service}: nothing says which SHA runs now; taking the newest pushed one "
+                           f"({entries[-1].sha[:12]}) as running"],
                 )
-            return line
+            kept = up_to(entries, current)
+            if kept is not None:
+                return Timeline(service, REGISTRY, kept, current_sha=current)
+            if local_top is not None and _same_sha(local_top.sha, current):
+                # what runs is not a SHA the registry has (a test image, say): only the local
+                # history can place it
+                return Timeline(
+                    service, LOCAL, list(local), current_sha=current,
+                    notes=[f"{service}: {said} runs {current[:12]}, which is not among the registry's SHA tags; "
+                           f"going by the local history"],
+                )
+            return Timeline(
+                service, REGISTRY, entries, current_sha=entries[-1].sha,
+                notes=[f"{service}: {said} runs {current[:12]}, which is not among the registry's tags; "
+                       f"taking the newest pushed one ({entries[-1].sha[:12]}) as running"],
+            )
     return Timeline(service, LOCAL, list(local), current_sha=local_top.sha if local_top else None)
 
 

@@ -3,13 +3,19 @@
 The site's periodic task (`[tool.dockyard.stage] heartbeat_model`, the reference site's
 `core.Heartbeat`, written every `heartbeat_seconds` by `core.tasks.record_heartbeat`) leaves one
 row per run. Read through the site's own ORM (`manage.py shell` in a web task), so any database
-works. Between two consecutive rows the gap should be one interval: a gap under half an interval
-is a run done twice (two beats overlapped: what start-first does to a worker with embedded beat),
-one over one and a half intervals a run missed.
+works. Between two consecutive rows the gap should be one interval:
+
+* under half an interval: a run done twice (two beats overlapped: what start-first does to a
+  worker with embedded beat);
+* two intervals or more: a run lost (the schedule came due twice, or more, and ran once);
+* in between: a run late. A stop-first update stops the worker (and its beat) until the new
+  one runs; a run that came due meanwhile is sent as soon as beat is back, once (beat does not
+  catch up), and the schedule goes on from there.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -40,7 +46,8 @@ class HeartbeatReport:
     interval_s: float
     gaps_s: list[float]
     doubled: int  # gaps under half an interval: a run done twice
-    missed: int  # gaps over one and a half intervals: a run left out
+    missed: int  # runs lost: a gap of two intervals or more held fewer runs than came due
+    late: int  # gaps over one and a half intervals but under two: a run sent late, not lost
     workers: list[list] = field(default_factory=list)  # [hostname, rows in a row] as the worker changed
 
     @property
@@ -90,6 +97,13 @@ def analyse(rows: list[tuple[float, str]], interval: float) -> HeartbeatReport:
         interval_s=interval,
         gaps_s=gaps,
         doubled=sum(g < 0.5 * interval for g in gaps),
-        missed=sum(g > 1.5 * interval for g in gaps),
+        missed=sum(runs_lost(g, interval) for g in gaps),
+        late=sum(g > 1.5 * interval and runs_lost(g, interval) == 0 for g in gaps),
         workers=workers,
     )
+
+
+def runs_lost(gap: float, interval: float) -> int:
+    """How many scheduled runs a gap between two rows left out: the schedule came due
+    floor(gap / interval) times and ran once (5 % of an interval is allowed for jitter)."""
+    return max(0, math.floor(gap / interval + 0.05) - 1)

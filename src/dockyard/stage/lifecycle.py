@@ -21,6 +21,7 @@ from pathlib import Path
 from dockyard.build.base_images import DEBIAN_IMAGE, LOCAL_IMAGES, build_local_image, choose_base_image
 from dockyard.core.errors import DockyardError
 from dockyard.core.project import Project
+from dockyard.deploy import history
 from dockyard.deploy import push as pushing
 from dockyard.deploy.history import now
 from dockyard.deploy.registry import Registry
@@ -28,9 +29,10 @@ from dockyard.docker import swarm
 from dockyard.docker.client import client
 from dockyard.docker.containers import current_run_id, force_remove, host_port, list_containers, run_container
 from dockyard.docker.images import image_exists
+from dockyard.docker.lock import exclusive_build
 from dockyard.runtime.http import http_get
 from dockyard.stage import state as stage_state
-from dockyard.stage.spec import ROLE_LABEL, STAGE_LABEL, StagePlan, plan_stage, stage_services
+from dockyard.stage.spec import ROLE_LABEL, STAGE_LABEL, StagePlan, plan_stage, server_name, stage_services
 
 INFRA_STAND_INS = {"database": "local_postgres_image", "broker": "local_redis_image"}
 INFRA_UPSTREAM = {"database": "postgres_image", "broker": "redis_image"}
@@ -125,7 +127,22 @@ def up(
             down(project, log=log)
         raise
     stage_state.save(project, state)
+    _record(project, plan, apps, tag)
     return state
+
+
+def _record(project: Project, plan: StagePlan, apps: dict[str, str], tag: str) -> None:
+    """The images stage.up started with, as the stage's first deploys (a rollback's floor)."""
+    path = project.root / project.settings.caprover.history_file
+    for service, image in apps.items():
+        history.append(
+            path,
+            history.Entry(
+                time=now(), service=service, image=image, sha=tag, result=history.DEPLOYED,
+                app=plan.swarm_name(service), action="deploy", detail="stage.up",
+                server=server_name(project.settings.stage),
+            ),
+        )
 
 
 def _create(plan: StagePlan, timeout: float, log: Callable[[str], None]) -> None:
@@ -184,7 +201,8 @@ def ensure_proxy_image(tag: str, root: Path, log: Callable[[str], None] = lambda
         raise StageError(f"proxy image {tag} is not on this machine: build or pull it")
     if not image_exists(DEBIAN_IMAGE):
         raise StageError(f"{tag} is built from {DEBIAN_IMAGE}, which is missing: run invoke base.bootstrap")
-    build_local_image(known, root / "deployment" / "local-images", log=log)
+    with exclusive_build(log):
+        build_local_image(known, root / "deployment" / "local-images", log=log)
 
 
 def wait_running(name: str, wanted: int, timeout: float) -> None:

@@ -194,8 +194,8 @@ def run(
 
         step("deploy", "deployed", {s: made.ref("next", s) for s in [web, *workers]})
         step("rollback", "deployed", {s: running[s] for s in [web, *workers]})
-        step("broken image: exits at start", "refused", {web: made.ref("exits", web)})
-        step("broken image: never healthy", "refused", {web: made.ref("unhealthy", web)})
+        step("broken: exits at start", "refused", {web: made.ref("exits", web)})
+        step("broken: never healthy", "refused", {web: made.ref("unhealthy", web)})
         if settings.heartbeat_model:
             on_step("heartbeat rows")
             rows = heartbeat.read_rows(name_of[web], settings.heartbeat_model, settings.heartbeat_time_field, since)

@@ -1,5 +1,6 @@
-"""`invoke deploy` and `invoke rollback.quick` end to end: real local images (the Engine decides
-whether they exist), a fake CapRover on 127.0.0.1, the history file on disk."""
+"""`invoke deploy` and `invoke rollback.quick` end to end: real images pushed to the loopback registry
+(a rollback redeploys only what the registry confirms), a fake CapRover on 127.0.0.1, the history
+file on disk."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import docker.errors
 import pytest
 from support.dockyard_cli import clean_env, invoke, write_project
 from support.fake_caprover import FakeCapRover
+from support.registry import registry_or_skip, remove_namespace, unique_namespace
 
 from dockyard.deploy import deployer as deploy
 from dockyard.deploy import history
@@ -20,27 +22,40 @@ from dockyard.docker.client import client
 pytestmark = pytest.mark.engine
 
 RUN = uuid.uuid4().hex[:10]
-# A registry on a closed loopback port: a registry lookup fails at once, never leaving the machine.
-REPO = f"127.0.0.1:1/dockyard-test-{RUN}"
+NAMESPACE = unique_namespace()
+REGISTRY = registry_or_skip().host
+REPO = f"{REGISTRY}/{NAMESPACE}"
 SHA1, SHA2, SHA3 = "1111aaaa" + RUN, "2222bbbb" + RUN, "3333cccc" + RUN
+COMMIT_TIMES = {SHA1: "2024-11-20T10:00:00+00:00", SHA2: "2024-11-21T10:00:00+00:00"}
 
 
 @pytest.fixture(scope="module")
 def images() -> Iterator[dict[str, str]]:
-    """web and celery images tagged SHA1 and SHA2 (one empty FROM scratch image: quick)."""
-    tags = [f"{REPO}/{service}:{sha}" for service in ("web", "celery") for sha in (SHA1, SHA2)]
-    argv = ["docker", "buildx", "build", "--quiet", "--label", f"dockyard.test={RUN}", "-f", "-"]
-    for tag in tags:
-        argv += ["-t", tag]
-    subprocess.run(
-        [*argv, "."], input="FROM scratch\n", text=True, check=True, capture_output=True, cwd="/tmp"
-    )
-    yield {"web": f"{REPO}/web", "celery-unified": f"{REPO}/celery"}
-    for tag in tags:
-        try:
-            client().images.remove(tag)
-        except docker.errors.ImageNotFound:
-            pass
+    """web and celery images tagged SHA1 and SHA2 in the registry (empty FROM scratch images, each
+    labelled with its commit time as `build.*` labels them: quick)."""
+    tags = []
+    try:
+        for sha, when in COMMIT_TIMES.items():
+            argv = ["docker", "buildx", "build", "--quiet", "--label", f"dockyard.test={RUN}",
+                    "--label", f"dockyard.commit-time={when}", "--label", f"org.opencontainers.image.revision={sha}"]
+            mine = [f"{REPO}/{service}:{sha}" for service in ("web", "celery")]
+            for tag in mine:
+                argv += ["-t", tag]
+            tags += mine
+            subprocess.run(
+                ["flock", "/tmp/dockyard-build.lock", *argv, "-f", "-", "."],
+                input="FROM scratch\n", text=True, check=True, capture_output=True, cwd="/tmp",
+            )
+            for tag in mine:
+                subprocess.run(["docker", "push", "-q", tag], check=True, capture_output=True)
+        yield {"web": f"{REPO}/web", "celery-unified": f"{REPO}/celery"}
+    finally:
+        remove_namespace(registry_or_skip(), NAMESPACE, ["web", "celery", "gone"])
+        for tag in tags:
+            try:
+                client().images.remove(tag)
+            except docker.errors.ImageNotFound:
+                pass
 
 
 @pytest.fixture
@@ -62,6 +77,7 @@ def project(tmp_path, images):
 
 def env_for(fake: FakeCapRover, web_token: str, celery_token: str, **extra: str) -> dict[str, str]:
     return clean_env(
+        DOCKYARD_REGISTRY=REGISTRY,
         CAPROVER_URL=fake.url,
         CAPROVER_APP_TOKEN_WEB=web_token,
         CAPROVER_APP_TOKEN_CELERY_UNIFIED=celery_token,
@@ -189,41 +205,34 @@ def test_answering_no_deploys_nothing(project, fake, web_token, celery_token):
     assert len(fake.requests) == sent and history_path(project).read_bytes() == before
 
 
-def test_to_sha_whose_image_is_gone_stops_before_touching_anything(
-    project, fake, web_token, celery_token
-):
+def test_an_image_gone_from_the_registry_stops_before_touching_anything(tmp_path, fake, web_token, celery_token):
+    """The local history names SHA3 and SHA2 of a repository the registry has no tags of (so the
+    history is the only source): the manifest HEAD finds no SHA3, and nothing is asked or sent."""
+    project = write_project(
+        tmp_path / "gone",
+        "timeout = 2",
+        services={"web": {"target": "web", "app": "refsite-web", "image": f"{REPO}/gone", "role": "web"}},
+    )
     path = history_path(project)
-    for sha in (
-        SHA3,
-        SHA2,
-    ):  # SHA3 was deployed once, but its image exists neither here nor in a registry
+    for sha in (SHA3, SHA2):
         history.append(
             path,
             history.Entry(
                 time=history.now(),
                 service="web",
                 app="refsite-web",
-                image=f"{REPO}/web:{sha}",
+                image=f"{REPO}/gone:{sha}",
                 sha=sha,
                 result=history.DEPLOYED,
             ),
         )
     before = path.read_bytes()
-    proc = invoke(
-        project,
-        "rollback.quick",
-        "--to",
-        SHA3[:8],
-        "--yes",
-        env=env_for(fake, web_token, celery_token),
-    )
+    proc = invoke(project, "rollback.quick", "--to", SHA3[:8], env=env_for(fake, web_token, celery_token))
     assert proc.returncode == 1
-    last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith(
-        f"error: image {REPO}/web:{SHA3} is not on this machine and its registry did not "
-        f"confirm it ("
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f"error: image {REPO}/gone:{SHA3} is not in the registry {REGISTRY} (no manifest for {SHA3}): "
+        f"push it (invoke push --tag {SHA3}) or pick another SHA"
     )
-    assert last.endswith("); build or push it, or pick another SHA")
     assert fake.requests == [] and path.read_bytes() == before
 
 
@@ -244,7 +253,7 @@ def test_unreachable_server_and_timeout_are_recorded_honestly(project, web_token
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    env = clean_env(CAPROVER_URL=f"http://127.0.0.1:{closed}", CAPROVER_APP_TOKEN=web_token)
+    env = clean_env(DOCKYARD_REGISTRY=REGISTRY, CAPROVER_URL=f"http://127.0.0.1:{closed}", CAPROVER_APP_TOKEN=web_token)
     proc = invoke(project, "rollback.quick", "--yes", env=env)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
@@ -258,7 +267,7 @@ def test_unreachable_server_and_timeout_are_recorded_honestly(project, web_token
             project,
             "rollback.quick",
             "--yes",
-            env=clean_env(CAPROVER_URL=slow.url, CAPROVER_APP_TOKEN=web_token),
+            env=clean_env(DOCKYARD_REGISTRY=REGISTRY, CAPROVER_URL=slow.url, CAPROVER_APP_TOKEN=web_token),
         )
     assert proc.returncode == 1
     assert (

@@ -61,11 +61,14 @@ def _bake(
     with progress_for(progress)() as on_update:
         result = run_build(project, request, on_update=on_update, log=note)
     data = result.to_dict()
+    if not as_json:
+        emit(False, data, result_table(result))
     if push:
         from dockyard.cli.tasks.push import push_built
 
         data["pushed"] = push_built(project, result, tag, quiet=as_json)
-    emit(as_json, data, result_table(result))
+    if as_json:
+        emit(True, data, None)
 
 
 def _bake_task(name: str, doc: str):

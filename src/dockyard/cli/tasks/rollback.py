@@ -109,7 +109,8 @@ def quick(c, service=None, to=None, yes=False, dry_run=False, wait=False, json=F
     described = "; ".join(dict.fromkeys([*durable, str(settings.history_path)])) if durable else str(
         settings.history_path
     )
-    plan = rollback.plan_quick(entries, services=service or None, to=to, source=described)
+    known_from = "; ".join(durable) if durable else "the history"
+    plan = rollback.plan_quick(entries, services=service or None, to=to, source=described, known_from=known_from)
     plan.notes[:0] = [note for line in lines for note in line.notes]
     if target == "stage":
         _quick_stage(project, settings, plan, yes, dry_run, json)

@@ -29,7 +29,7 @@ def zero_downtime_view(report: ZeroDowntimeReport) -> Group:
         table.add_column(column)
     for step in report.steps:
         web = step.updates[0]
-        outcome = "refused, rolled back" if web.refused else web.state
+        outcome = "refused" if web.refused else web.state
         table.add_row(
             step.name,
             outcome,
@@ -47,7 +47,7 @@ def zero_downtime_view(report: ZeroDowntimeReport) -> Group:
         parts.append(
             Text(
                 f"heartbeat: {beat.rows} rows over {beat.span_s:.0f} s, {gaps} (every {beat.interval_s:g} s): "
-                f"{beat.doubled} doubled, {beat.missed} missed",
+                f"{beat.doubled} doubled, {beat.missed} lost, {beat.late} late",
                 style="green" if beat.ok else "red",
             )
         )
