@@ -63,7 +63,8 @@ class BuildRequest:
     context_root: Path | None = None  # defaults to the project root
     variables: dict[str, str] = field(default_factory=dict)  # bake variables (REGISTRY, TAG, ...)
     labels: dict[str, str] = field(default_factory=dict)  # put on every image built (the commit, ...)
-    cache_from: dict[str, str] = field(default_factory=dict)  # target -> registry image to take cache from
+    # target -> registry image to take cache from ("": none yet, only write the cache inline)
+    cache_from: dict[str, str] = field(default_factory=dict)
 
 
 def cache_overrides(cache_from: dict[str, str]) -> list[str]:
@@ -72,7 +73,9 @@ def cache_overrides(cache_from: dict[str, str]) -> list[str]:
     and the build imports the cache of the image pushed earlier (`cache-from=type=registry`)."""
     overrides = []
     for target, ref in cache_from.items():
-        overrides += [f"{target}.cache-to=type=inline", f"{target}.cache-from=type=registry,ref={ref}"]
+        overrides.append(f"{target}.cache-to=type=inline")
+        if ref:
+            overrides.append(f"{target}.cache-from=type=registry,ref={ref}")
     return overrides
 
 

@@ -74,10 +74,11 @@ def pullable(ref: str) -> bool:
     return True
 
 
-def remove_image(ref: str) -> None:
-    """Untag `ref` (the engine deletes the image with its last tag); ImageError on a refusal."""
+def remove_image(ref: str, force: bool = False) -> None:
+    """Untag `ref` (the engine deletes the image with its last tag); ImageError on a refusal.
+    `force` untags it even while a stopped container still names it (an image dockyard made)."""
     try:
-        client().images.remove(ref)
+        client().images.remove(ref, force=force)
     except ImageNotFound:
         raise ImageError(f"{ref}: already gone") from None
     except APIError as exc:

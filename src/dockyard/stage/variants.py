@@ -12,7 +12,6 @@ and removed from the registry (by digest) and from this machine afterwards.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 
 from dockyard.core.imageref import parse_ref
@@ -77,6 +76,9 @@ def remove(variants: Variants) -> list[str]:
                 variants.registry.delete(path, digest)
         except RegistryError as exc:
             left.append(f"{ref} in the registry ({exc})")
-        with contextlib.suppress(images.ImageError):
-            images.remove_image(ref)
+        try:
+            images.remove_image(ref, force=True)  # the stage's stopped tasks may still name it
+        except images.ImageError as exc:
+            if "already gone" not in str(exc):
+                left.append(f"{ref} on this machine ({exc})")
     return left
