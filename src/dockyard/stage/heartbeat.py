@@ -105,5 +105,5 @@ def analyse(rows: list[tuple[float, str]], interval: float) -> HeartbeatReport:
 
 def runs_lost(gap: float, interval: float) -> int:
     """How many scheduled runs a gap between two rows left out: the schedule came due
-    floor(gap / interval) times and ran once (5 % of an interval is allowed for jitter)."""
-    return max(0, math.floor(gap / interval + 0.05) - 1)
+    floor(gap / interval) times after the first row and ran once (at the second)."""
+    return max(0, math.floor(gap / interval) - 1)
