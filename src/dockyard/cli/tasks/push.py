@@ -15,6 +15,7 @@ def _jobs(project, services: list[str], tag: str | None):  # noqa: ANN001, ANN20
     from dockyard.deploy.registry import registry_from_settings
 
     registry = registry_from_settings(project.settings.registry)
+    registry.ping()  # a registry that does not answer is the first thing to say
     if tag is None:
         head = commit(project.root)
         tag, sha = head.short, head.sha
