@@ -27,7 +27,14 @@ from dockyard.deploy.history import now
 from dockyard.deploy.registry import Registry
 from dockyard.docker import swarm
 from dockyard.docker.client import client
-from dockyard.docker.containers import current_run_id, force_remove, host_port, list_containers, run_container
+from dockyard.docker.containers import (
+    cleanup_shield,
+    current_run_id,
+    force_remove,
+    host_port,
+    list_containers,
+    run_container,
+)
 from dockyard.docker.images import image_exists
 from dockyard.docker.lock import exclusive_build
 from dockyard.runtime.http import http_get
@@ -123,7 +130,7 @@ def up(
         state.port = _start_proxy(plan, settings.timeout, settings.probe_path, log)
     except BaseException:
         log("taking down what was made")
-        with contextlib.suppress(DockyardError):
+        with cleanup_shield(), contextlib.suppress(DockyardError):
             down(project, log=log)
         raise
     stage_state.save(project, state)

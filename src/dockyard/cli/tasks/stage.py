@@ -49,9 +49,11 @@ def up(c, tag=None, port=None, json=False):
     from dataclasses import asdict
 
     from dockyard.cli.console import console
+    from dockyard.cli.errors import sigterm_as_interrupt
     from dockyard.cli.tasks._output import emit
     from dockyard.core.project import find_project
 
+    sigterm_as_interrupt()  # killed half-way, it takes down what it made
     project = find_project()
     state = bring_up(project, tag, int(port) if port is not None else None)
     if json:

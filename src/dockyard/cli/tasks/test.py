@@ -205,12 +205,15 @@ def zero_downtime(c, requests=0, max_seconds=0, tag=None, keep=False, json=False
     reads the periodic task's rows: the worker's stop-first updates must not double or miss a run.
     Exits non-zero when a request failed, a step ended otherwise than expected, or beat slipped."""
     from dockyard.cli.console import progress_console
+    from dockyard.cli.errors import sigterm_as_interrupt
     from dockyard.cli.tasks.stage import bring_up
     from dockyard.cli.views.stage import zero_downtime_view
     from dockyard.core.project import find_project
     from dockyard.deploy.registry import registry_from_settings
+    from dockyard.docker.containers import cleanup_shield
     from dockyard.stage import lifecycle, state, zero_downtime
 
+    sigterm_as_interrupt()  # a CI timeout cleans up as Ctrl-C does
     project = find_project()
     registry = registry_from_settings(project.settings.registry)
     brought = state.load(project) is None
@@ -228,7 +231,7 @@ def zero_downtime(c, requests=0, max_seconds=0, tag=None, keep=False, json=False
         )
     finally:
         if brought and not keep:
-            with progress_console.status("taking the stage down"):
+            with cleanup_shield(), progress_console.status("taking the stage down"):
                 lifecycle.down(project)
     emit(json, report.to_dict(), zero_downtime_view(report))
     if not report.ok:
