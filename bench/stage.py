@@ -74,7 +74,8 @@ def main() -> int:
             beat = data["heartbeat"]
             if beat:
                 print(f"run {run} heartbeat: {beat['rows']} rows, gaps {beat['min_gap_s']}-{beat['max_gap_s']} s, "
-                      f"{beat['doubled']} doubled, {beat['missed']} lost, {beat['late']} late")
+                      f"{beat['doubled']} doubled, {beat['missed']} lost ({beat['lost_at_restart']} in a restart), "
+                      f"{beat['late']} late")
         if args.crash:
             summary["crash"] = crash(project, state.load(project).port, args.requests)
             c = summary["crash"]

@@ -3,14 +3,21 @@
 The site's periodic task (`[tool.dockyard.stage] heartbeat_model`, the reference site's
 `core.Heartbeat`, written every `heartbeat_seconds` by `core.tasks.record_heartbeat`) leaves one
 row per run. Read through the site's own ORM (`manage.py shell` in a web task), so any database
-works. Between two consecutive rows the gap should be one interval:
+works. Between two consecutive rows the gap should be one interval. What a gap means:
 
-* under half an interval: a run done twice (two beats overlapped: what start-first does to a
-  worker with embedded beat);
-* two intervals or more: a run lost (the schedule came due twice, or more, and ran once);
-* in between: a run late. A stop-first update stops the worker (and its beat) until the new
-  one runs; a run that came due meanwhile is sent as soon as beat is back, once (beat does not
-  catch up), and the schedule goes on from there.
+* longer than one and a half intervals: a run came **late**. A stop-first update stops the worker
+  (and its beat) for a while: a message beat had sent but the worker had not started is put back
+  on the queue at the warm shutdown (Celery logs "Restoring 1 unacknowledged message(s)") and the
+  new worker runs it late; a run that came due while no beat ran is sent as soon as beat is back.
+* two intervals or more: the schedule came due more than once; each due time without a run is
+  owed. A short gap right after (under 0.9 intervals) is the owed run catching up (the restored
+  message, then beat's next run on time), not a run done twice: it pays one owed run.
+* under half an interval with nothing owed: a run done **twice** (two beats overlapped: what
+  start-first does to a worker with embedded beat).
+* owed runs never paid back are **lost**; lost in a gap where the worker changed (a restart that
+  outlasted the interval: beat sends a missed run once, not once per missed due time) they are
+  counted apart, `lost_at_restart`: the price of one replica stopped first. A run lost while a
+  worker was running, or one done twice, fails the check.
 """
 
 from __future__ import annotations
@@ -45,14 +52,19 @@ class HeartbeatReport:
     span_s: float
     interval_s: float
     gaps_s: list[float]
-    doubled: int  # gaps under half an interval: a run done twice
-    missed: int  # runs lost: a gap of two intervals or more held fewer runs than came due
-    late: int  # gaps over one and a half intervals but under two: a run sent late, not lost
+    doubled: int  # a gap under half an interval with no run owed: a run done twice
+    missed: int  # runs lost: due times without a run that no catching-up run paid back
+    late: int  # gaps over one and a half intervals: a run came late (or was owed)
+    lost_at_restart: int = 0  # of `missed`: due times while the worker restarted for longer than an interval
     workers: list[list] = field(default_factory=list)  # [hostname, rows in a row] as the worker changed
 
     @property
     def ok(self) -> bool:
-        return self.rows >= 2 and self.doubled == 0 and self.missed == 0
+        """Never a run done twice, never a run lost while a worker was running. One worker with
+        embedded beat, updated stop-first, is down while it restarts: a due time in a restart that
+        outlasts the interval gets no run of its own (beat sends a missed run once, not each one);
+        that is reported as `lost_at_restart`, not hidden, but it is what one replica costs."""
+        return self.rows >= 2 and self.doubled == 0 and self.missed == self.lost_at_restart
 
     def to_dict(self) -> dict:
         return {**self.__dict__, "ok": self.ok,
@@ -85,9 +97,21 @@ def read_rows(web_service: str, model: str, field_name: str, since: float) -> li
 
 def analyse(rows: list[tuple[float, str]], interval: float) -> HeartbeatReport:
     times = [t for t, _ in rows]
+    hosts = [h for _, h in rows]
     gaps = [round(b - a, 2) for a, b in zip(times, times[1:], strict=False)]
+    owed: list[bool] = []  # due times without a run yet; True: it fell in a worker restart
+    doubled = late = 0
+    for i, gap in enumerate(gaps):
+        if owed and gap < 0.9 * interval:
+            owed.pop()  # a run that came due during the restart, catching up
+            continue
+        if gap < 0.5 * interval:
+            doubled += 1
+            continue
+        owed += [hosts[i] != hosts[i + 1]] * runs_lost(gap, interval)
+        late += gap > 1.5 * interval
     workers: list[list] = []
-    for _, host in rows:
+    for host in hosts:
         if not workers or workers[-1][0] != host:
             workers.append([host, 0])
         workers[-1][1] += 1
@@ -96,14 +120,16 @@ def analyse(rows: list[tuple[float, str]], interval: float) -> HeartbeatReport:
         span_s=round(times[-1] - times[0], 1) if len(times) > 1 else 0.0,
         interval_s=interval,
         gaps_s=gaps,
-        doubled=sum(g < 0.5 * interval for g in gaps),
-        missed=sum(runs_lost(g, interval) for g in gaps),
-        late=sum(g > 1.5 * interval and runs_lost(g, interval) == 0 for g in gaps),
+        doubled=doubled,
+        missed=len(owed),
+        late=late,
+        lost_at_restart=sum(owed),
         workers=workers,
     )
 
 
 def runs_lost(gap: float, interval: float) -> int:
-    """How many scheduled runs a gap between two rows left out: the schedule came due
-    floor(gap / interval) times after the first row and ran once (at the second)."""
-    return max(0, math.floor(gap / interval) - 1)
+    """How many due times a gap between two rows left without a run: the schedule came due
+    about gap / interval times after the first row (5 % of an interval of jitter allowed, so a gap
+    of 19.98 s at 10 s is two due times) and ran once (at the second row)."""
+    return max(0, math.floor(gap / interval + 0.05) - 1)

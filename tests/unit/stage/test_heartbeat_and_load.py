@@ -30,9 +30,23 @@ def test_two_beats_overlapping_is_a_run_done_twice():
 def test_a_late_run_is_not_a_lost_one_but_two_intervals_are():
     late = heartbeat.analyse(rows(0, 10, 28.46, 38.5), 10)  # came due at 20, sent at 28.5 when beat was back
     assert (late.late, late.missed, late.ok) == (1, 0, True)
-    lost = heartbeat.analyse(rows(0, 10, 31, 41), 10)  # due at 20 and 30, ran once
-    assert (lost.missed, lost.ok) == (1, False)
-    assert heartbeat.runs_lost(41, 10) == 3 and heartbeat.runs_lost(19.9, 10) == 0
+    steady = heartbeat.analyse([(0, "w1"), (10, "w1"), (31, "w1"), (41, "w1")], 10)  # due at 20 and 30, ran once
+    assert (steady.missed, steady.lost_at_restart, steady.ok) == (1, 0, False)
+    restart = heartbeat.analyse([(0, "w1"), (10, "w1"), (29.98, "w2"), (39.9, "w2")], 10)  # down 20 s
+    assert (restart.missed, restart.lost_at_restart, restart.ok) == (1, 1, True)
+    assert heartbeat.runs_lost(41, 10) == 3 and heartbeat.runs_lost(19.98, 10) == 1
+    assert heartbeat.runs_lost(18.46, 10) == 0
+
+
+def test_a_restored_message_catching_up_is_neither_lost_nor_doubled():
+    """Measured on the stage: the run due at 50 was put back on the queue at the warm shutdown and
+    ran at 61.29 on the new worker, beat's run due at 60 at 61.36."""
+    hosts = ["a", "a", "b", "b", "c", "c", "c", "c"]
+    times = (0, 9.98, 29.96, 39.83, 61.29, 61.36, 71.09, 81.1)
+    report = heartbeat.analyse(list(zip(times, hosts, strict=True)), 10)
+    # the first restart took 20 s: the due time at 20 got no run of its own; the second one's
+    # missed run came back with the restored message
+    assert (report.doubled, report.missed, report.lost_at_restart, report.late, report.ok) == (0, 1, 1, 2, True)
 
 
 def test_one_row_proves_nothing():

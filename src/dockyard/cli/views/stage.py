@@ -47,7 +47,8 @@ def zero_downtime_view(report: ZeroDowntimeReport) -> Group:
         parts.append(
             Text(
                 f"heartbeat: {beat.rows} rows over {beat.span_s:.0f} s, {gaps} (every {beat.interval_s:g} s): "
-                f"{beat.doubled} doubled, {beat.missed} lost, {beat.late} late",
+                f"{beat.doubled} doubled, {beat.missed} lost ({beat.lost_at_restart} in a worker restart "
+                f"longer than the interval), {beat.late} late",
                 style="green" if beat.ok else "red",
             )
         )
