@@ -12,8 +12,10 @@ works. Between two consecutive rows the gap should be one interval. What a gap m
 * two intervals or more: the schedule came due more than once; each due time without a run is
   owed. A short gap right after (under 0.9 intervals) is the owed run catching up (the restored
   message, then beat's next run on time), not a run done twice: it pays one owed run.
-* under half an interval with nothing owed: a run done **twice** (two beats overlapped: what
-  start-first does to a worker with embedded beat).
+* under half an interval, with nothing owed and less than one and a half intervals after the row
+  before: a run done **twice** (two beats overlapped: what start-first does to a worker with
+  embedded beat). After a late run (the two gaps add up to about two intervals) a short gap is
+  just the next run on time: beat keeps the schedule's phase.
 * owed runs never paid back are **lost**; lost in a gap where the worker changed (a restart that
   outlasted the interval: beat sends a missed run once, not once per missed due time) they are
   counted apart, `lost_at_restart`: the price of one replica stopped first. A run lost while a
@@ -105,8 +107,11 @@ def analyse(rows: list[tuple[float, str]], interval: float) -> HeartbeatReport:
         if owed and gap < 0.9 * interval:
             owed.pop()  # a run that came due during the restart, catching up
             continue
+        before = gaps[i - 1] if i else interval
         if gap < 0.5 * interval:
-            doubled += 1
+            # two runs within about one interval: one due time ran twice; after a late run
+            # (the two gaps add up to about two intervals) it is the next run, on time
+            doubled += before + gap < 1.5 * interval
             continue
         owed += [hosts[i] != hosts[i + 1]] * runs_lost(gap, interval)
         late += gap > 1.5 * interval

@@ -38,6 +38,13 @@ def test_a_late_run_is_not_a_lost_one_but_two_intervals_are():
     assert heartbeat.runs_lost(18.46, 10) == 0
 
 
+def test_a_late_run_then_the_next_on_time_is_not_a_double():
+    """Measured on the stage: the run due at about 20 restored at the warm shutdown and run at 26.49
+    by the new worker, beat's run due at 30 on time at 29.98."""
+    report = heartbeat.analyse(rows(0, 9.97, 26.49, 29.98, 39.97), 10)
+    assert (report.doubled, report.missed, report.late, report.ok) == (0, 0, 1, True)
+
+
 def test_a_restored_message_catching_up_is_neither_lost_nor_doubled():
     """Measured on the stage: the run due at 50 was put back on the queue at the warm shutdown and
     ran at 61.29 on the new worker, beat's run due at 60 at 61.36."""
