@@ -30,6 +30,7 @@ MAY_USE = {
     "stage": BASE | {"docker", "dockerfile", "build", "runtime", "deploy", "stage"},
     "lint": BASE | {"docker", "dockerfile", "lint"},
     "bench": BASE | {"docker", "dockerfile", "build", "runtime", "images", "bench"},
+    "init": BASE | {"dockerfile", "lint", "init"},
     "cli": None,  # the top: anything
 }
 # outside libraries -> the only packages that import them

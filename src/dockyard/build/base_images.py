@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.core.errors import DockyardError
+from dockyard.core.tempdirs import run_tempdir
 from dockyard.docker.images import build_context, image_exists, import_rootfs, pullable
 
 LOCAL_NAMESPACE = "dockyard-local"
@@ -63,8 +63,8 @@ def bootstrap_debian(
     if shutil.which("debootstrap") is None:
         raise DockyardError("debootstrap is not installed: apt-get install debootstrap (or deployment/host/setup.sh)")
     mirror = debian_mirror()
-    with tempfile.TemporaryDirectory(prefix="dockyard-rootfs-") as tmp:
-        rootfs = Path(tmp) / "rootfs"
+    with run_tempdir("rootfs") as tmp:
+        rootfs = tmp / "rootfs"
         log(f"debootstrap {suite} from {mirror} (about 30 s)")
         _run(["debootstrap", "--variant=minbase", "--include=ca-certificates", suite, str(rootfs), mirror])
         slim_rootfs(rootfs)

@@ -9,7 +9,6 @@ format, to a log under .dockyard/logs/.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -19,9 +18,12 @@ from dockyard.build.base_images import choose_base_image
 from dockyard.build.failure import BuildFailed, failed_step
 from dockyard.build.progress import BuildProgress, RawJsonReader, Update, step_counts
 from dockyard.build.revision import label_overrides
+from dockyard.core import run_record
 from dockyard.core.errors import ConfigError
 from dockyard.core.project import Project
-from dockyard.docker import buildx
+from dockyard.core.run import run_labels
+from dockyard.core.tempdirs import run_tempdir
+from dockyard.docker import buildx, cli
 from dockyard.docker.client import client
 from dockyard.docker.images import image_size
 from dockyard.docker.lock import exclusive_build
@@ -65,6 +67,9 @@ class BuildRequest:
     labels: dict[str, str] = field(default_factory=dict)  # put on every image built (the commit, ...)
     # target -> registry image to take cache from ("": none yet, only write the cache inline)
     cache_from: dict[str, str] = field(default_factory=dict)
+    # The tags are the run's own (e.g. `images-<run id>`): the images get the run's labels, and the
+    # tags go into the run's record before the build, so a killed run's images are reaped.
+    owned: bool = False
 
 
 def cache_overrides(cache_from: dict[str, str]) -> list[str]:
@@ -125,9 +130,12 @@ def run_build(
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"bake-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     progress = BuildProgress()
-    with tempfile.TemporaryDirectory(prefix="dockyard-bake-") as tmp:
-        metadata_file = Path(tmp) / "metadata.json"
-        overrides = label_overrides(request.labels) + cache_overrides(request.cache_from)
+    overrides = label_overrides(request.labels) + cache_overrides(request.cache_from)
+    if request.owned:
+        run_record.note_tags([tag for name in targets for tag in definition.targets[name].tags])
+        overrides += [f"*.labels.{key}={value}" for key, value in run_labels().items()]
+    with run_tempdir("bake") as tmp:
+        metadata_file = tmp / "metadata.json"
         argv = buildx.bake_argv(bake_file, targets, metadata_file, no_cache=request.no_cache, overrides=overrides)
         with exclusive_build(log), open(log_path, "w", encoding="utf-8") as sink:
             start = time.monotonic()
@@ -138,16 +146,13 @@ def run_build(
     if returncode != 0:
         raise BuildFailed(targets, str(log_path), failed_step(progress, dockerfiles), progress.failure)
 
-    graphs = {name: StageGraph(dockerfile) for name, dockerfile in dockerfiles.items()}
     began = progress.started_at()
     results = []
     for name in targets:
         target = definition.targets[name]
         tags = buildx.image_names(metadata.get(name, {})) or list(target.tags)
         tag = tags[0] if tags else ""
-        stage = target.stage or dockerfiles[name].stages[-1].label
-        stages = stage_closure(graphs[name], stage)
-        cached, total = step_counts(progress, stages)
+        cached, total = step_counts(progress, target_stages(dockerfiles[name], target))
         written = progress.export_completed(name, only_target=len(targets) == 1)
         results.append(
             TargetResult(
@@ -160,6 +165,8 @@ def run_build(
                 tags=tags,
             )
         )
+    if request.owned:  # what bake wrote, should it differ from what the definition said
+        run_record.note_tags([tag for result in results for tag in result.tags])
     cached, total = step_counts(progress)
     return BuildResult(
         targets=results,
@@ -169,6 +176,13 @@ def run_build(
         base_image=env["BASE_IMAGE"],
         log_path=str(log_path),
     )
+
+
+def target_stages(dockerfile: Dockerfile, target: BakeTarget) -> set[str]:
+    """The stages a target's build runs: its stage and what it is built from, with `--from` values
+    expanded under the target's bake args, as BuildKit expands them."""
+    stage = target.stage or dockerfile.stages[-1].label
+    return stage_closure(StageGraph(dockerfile, target.args), stage)
 
 
 def _dockerfiles(root: Path, definition: BakeFile, targets: list[str]) -> dict[str, Dockerfile]:
@@ -205,7 +219,6 @@ def _stream(argv, root, env, progress: BuildProgress, sink, on_update) -> int:  
             for update in progress.apply(item):
                 on_update(update)
         return proc.wait()
-    except BaseException:
-        proc.terminate()
-        proc.wait(timeout=30)
+    except BaseException:  # interrupted: bake must not go on writing images after the cleanup
+        cli.stop(proc, grace=30)
         raise

@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from dockyard.cli.errors import run_main, sigterm_as_interrupt
+from dockyard.cli.errors import run_main
+from dockyard.cli.sweep import sweep_stale
 from dockyard.images.export import SOURCES
 from dockyard.images.pipeline import DEFAULT_JSON, DEFAULT_JUNIT, RunOptions
 
@@ -51,15 +52,13 @@ def parse_args(argv: list[str]) -> tuple[RunOptions, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Ctrl-C, SIGTERM and SIGHUP remove what the run made, then one `error:` line, exit 128+N."""
     options, progress = parse_args(sys.argv[1:] if argv is None else argv)
-    sigterm_as_interrupt()  # CI timeouts: clean up as on Ctrl-C
-    return run_main(
-        lambda: _run(options, progress),
-        interrupted="interrupted: the run's containers, networks and images were removed",
-    )
+    return run_main(lambda: _run(options, progress))
 
 
 def _run(options: RunOptions, progress: str) -> int:
+    sweep_stale()
     from rich.console import Console
 
     from dockyard.cli.console import console, progress_console

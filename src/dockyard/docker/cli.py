@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from dockyard.core.errors import EngineUnavailable
+from dockyard.core.signals import shield
 
 START_HINT = "start it with: bash deployment/host/ensure-docker-engine.sh"
 
@@ -67,6 +68,19 @@ def start(
         text=True,
         bufsize=1,
     )
+
+
+def stop(proc: subprocess.Popen, grace: float = 20) -> None:
+    """End a child that is still running: SIGTERM, `grace` seconds to finish, then SIGKILL.
+    Shielded from further signals (the caller is usually cleaning up after one)."""
+    with shield():
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def last_line(text: str | None, default: str = "no output") -> str:

@@ -1,18 +1,17 @@
 """Containers and networks dockyard starts for tests and checks, and how to read them.
 
-Everything started here carries the label `dockyard.run=<run id>` so that a crash,
-a Ctrl-C or a failed test never leaves anything behind that `remove_labelled`
-cannot find. Ports are published on 127.0.0.1 only.
+Everything started here carries the run's labels (`dockyard.core.run.run_labels()`: run id,
+host, pid, process start), so that a failed test or Ctrl-C never leaves anything behind that
+`remove_labelled` cannot find, and a killed run's leftovers are reaped by the next run
+(dockyard.prune.stale). What a caller keeps on purpose (`kept=True`) is labelled as kept and
+never reaped. Ports are published on 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
-import signal
 import tarfile
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -21,6 +20,8 @@ from typing import Any
 from dockyard.core.errors import DockyardError
 from dockyard.core.net import LOOPBACK, is_loopback
 from dockyard.core.redact import redact
+from dockyard.core.run import RUN_LABEL, kept_labels, run_id, run_labels
+from dockyard.core.signals import shield
 from dockyard.docker.client import (
     ENGINE_ERRORS,
     APIError,
@@ -33,8 +34,7 @@ from dockyard.docker.client import (
     explain,
 )
 
-RUN_LABEL = "dockyard.run"
-_RUN_ID = os.environ.get("DOCKYARD_RUN_ID") or uuid.uuid4().hex[:8]
+cleanup_shield = shield  # signals wait until a cleanup is done (dockyard.core.signals)
 
 
 class ContainerError(DockyardError):
@@ -43,7 +43,12 @@ class ContainerError(DockyardError):
 
 def current_run_id() -> str:
     """The id this process labels its containers and networks with ($DOCKYARD_RUN_ID or random)."""
-    return _RUN_ID
+    return run_id()
+
+
+def owner_labels(labels: dict[str, str] | None = None, kept: bool = False) -> dict[str, str]:
+    """The run's labels (or, `kept`, the labels of what outlives the run), plus `labels`."""
+    return {**(kept_labels() if kept else run_labels()), **(labels or {})}
 
 
 def unique_name(prefix: str = "dockyard") -> str:
@@ -88,9 +93,11 @@ def run_container(
     network: str | None = None,
     command: str | list[str] | None = None,
     labels: dict[str, str] | None = None,
+    kept: bool = False,
     **kwargs: Any,
 ) -> Container:
-    """Start a detached container from a local image (never pulls), labelled with this run's id.
+    """Start a detached container from a local image (never pulls), labelled with this run's labels
+    (`kept`: labelled as kept on purpose, never reaped).
 
     Extra keyword arguments go to docker-py's `containers.create` (e.g. `user`, `entrypoint`,
     `restart_policy`, `healthcheck`). A container that was created but could not start is removed.
@@ -100,28 +107,33 @@ def run_container(
         engine.images.get(image)
     except ImageNotFound:
         raise ContainerError(f"image {image} is not present locally: build it first") from None
-    merged_labels = {RUN_LABEL: current_run_id(), **(labels or {})}
+    name = name or unique_name()
     try:
         container = engine.containers.create(
             image,
             command=command,
-            name=name or unique_name(),
+            name=name,
             environment=environment,
             ports=_loopback_ports(ports),
             network=network,
-            labels=merged_labels,
+            labels=owner_labels(labels, kept),
             detach=True,
             **kwargs,
         )
     except APIError as exc:
         raise ContainerError(f"cannot create a container from {image}: {explain(exc)}") from None
+    except BaseException:  # interrupted while the engine was creating it: find it by its name
+        with cleanup_shield(), contextlib.suppress(*ENGINE_ERRORS):
+            _remove_by_name(name)
+        raise
     try:
         container.start()
     except APIError as exc:
         force_remove(container)
         raise ContainerError(f"container from {image} did not start: {explain(exc)}") from None
     except BaseException:
-        force_remove(container)
+        with cleanup_shield(), contextlib.suppress(*ENGINE_ERRORS):
+            force_remove(container)
         raise
     container.reload()
     return container
@@ -155,7 +167,7 @@ def temporary_network(
         network = engine.networks.create(
             network_name,
             driver=kwargs.pop("driver", "bridge"),
-            labels={RUN_LABEL: current_run_id(), **(labels or {})},
+            labels=owner_labels(labels),
             **kwargs,
         )
         yield network
@@ -164,17 +176,22 @@ def temporary_network(
             _remove_network(network if network is not None else _network_by_name(network_name))
 
 
-def remove_labelled(run_id: str | None = None) -> dict[str, int]:
-    """Force-remove every container and network labelled `dockyard.run=<run_id>`; returns counts."""
+def remove_labelled(run: str | None = None) -> dict[str, int]:
+    """Force-remove every container, network and volume labelled `dockyard.run=<run>` (default:
+    this run); returns counts."""
     engine = client()
-    selector = {"label": f"{RUN_LABEL}={run_id or current_run_id()}"}
-    removed = {"containers": 0, "networks": 0}
+    selector = {"label": f"{RUN_LABEL}={run or current_run_id()}"}
+    removed = {"containers": 0, "networks": 0, "volumes": 0}
     for container in engine.containers.list(all=True, filters=selector):
         if force_remove(container):
             removed["containers"] += 1
     for network in engine.networks.list(filters=selector):
         if _remove_network(network):
             removed["networks"] += 1
+    for volume in engine.volumes.list(filters=selector):
+        with contextlib.suppress(NotFound):
+            volume.remove(force=True)
+            removed["volumes"] += 1
     return removed
 
 
@@ -216,20 +233,6 @@ def _remove_network(network: Network | None) -> bool:
     except NotFound:
         return False
     return True
-
-
-@contextlib.contextmanager
-def cleanup_shield() -> Iterator[None]:
-    """Ignore Ctrl-C and SIGTERM while cleaning up, so a second one does not cut the cleanup short."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 # --------------------------------------------------------------------------- reading
@@ -327,7 +330,7 @@ def create_stopped(image: str, *, name: str, labels: dict[str, str] | None = Non
             image,
             command=["true"],
             entrypoint=[],
-            labels={RUN_LABEL: current_run_id(), **(labels or {})},
+            labels=owner_labels(labels),
             name=name,
         )
     except ImageNotFound:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dockyard.core import run_record
 from dockyard.core.errors import DockyardError
 from dockyard.core.imageref import parse_ref
 from dockyard.core.redact import redact
@@ -86,8 +87,9 @@ def remove_image(ref: str, force: bool = False) -> None:
 
 
 def remove_tagged(tag: str) -> list[str]:
-    """Remove every image tagged `*:<tag>` (a run's unique tag); returns the references removed."""
-    removed = []
+    """Remove every image tagged `*:<tag>` (a run's unique tag); returns the references removed.
+    What is gone is dropped from the run's record (dockyard.core.run_record)."""
+    removed, gone = [], []
     # The low-level list: one call, no per-image inspect racing with other people's removals.
     for image in client().api.images():
         for ref in image.get("RepoTags") or []:
@@ -95,6 +97,8 @@ def remove_tagged(tag: str) -> list[str]:
                 with contextlib.suppress(NotFound):
                     client().images.remove(ref, noprune=False)
                     removed.append(ref)
+                gone.append(ref)
+    run_record.forget_tags([t for t in run_record.owned_tags() if t.endswith(f":{tag}")] + gone)
     return removed
 
 

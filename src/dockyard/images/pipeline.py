@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -25,11 +24,14 @@ from pathlib import Path
 from dockyard.build.failure import BuildFailed
 from dockyard.build.progress import Update
 from dockyard.build.runner import BuildRequest, BuildResult, run_build
+from dockyard.core import run_record
 from dockyard.core.errors import ConfigError, DockyardError
 from dockyard.core.project import Project
 from dockyard.core.settings import ChecksSettings
+from dockyard.core.signals import signal_name, signal_number
 from dockyard.docker import containers
 from dockyard.docker.client import client
+from dockyard.docker.containers import current_run_id
 from dockyard.docker.images import remove_tagged
 from dockyard.dockerfile.bake import load_bake
 from dockyard.images.checks import CheckResult, ServicePool, run_checks, target_context
@@ -58,10 +60,6 @@ class RunOptions:
     junit_path: Path | None = None
 
 
-def new_run_id() -> str:
-    return uuid.uuid4().hex[:10]
-
-
 def run(
     project: Project,
     options: RunOptions,
@@ -74,7 +72,7 @@ def run(
     build failure); the report files then carry the error.
     """
     settings = project.settings.checks
-    run_id = new_run_id()
+    run_id = current_run_id()  # also in the labels of what the run starts, and its record
     tag = f"images-{run_id}"
     report = ImagesReport(
         run_id=run_id,
@@ -109,6 +107,9 @@ def run(
             report.results = check_targets(targets, report.images, settings, run_id, log)
     except DockyardError as exc:
         report.error = str(exc)
+        raise
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: the reports say so
+        report.error = f"interrupted by {signal_name(signal_number(exc))}"
         raise
     finally:
         report.wall_seconds = round(time.monotonic() - start, 1)
@@ -191,7 +192,9 @@ def _build(
     progress: ProgressFactory,
     log: Callable[[str], None],
 ) -> BuildResult:
-    request = BuildRequest(names=names, no_cache=options.no_cache, context_root=export.root, variables={"TAG": tag})
+    request = BuildRequest(
+        names=names, no_cache=options.no_cache, context_root=export.root, variables={"TAG": tag}, owned=True
+    )
     with progress() as on_update:
         return run_build(project, request, on_update=on_update, log=lambda message: log(f"note: {message}"))
 
@@ -217,6 +220,7 @@ def _cleanup(run_id: str, tag: str, keep_images: bool, log: Callable[[str], None
                         f"{removed['networks']} network(s), {len(images)} image(s)"
                     )
                 if keep_images:
+                    run_record.forget_tags(run_record.owned_tags())  # kept: no longer the run's to reap
                     log(f"kept the images tagged {tag}")
             except DockyardError as exc:
                 log(f"cleanup incomplete: {exc}")

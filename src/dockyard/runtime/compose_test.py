@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from dockyard.core.project import Project
 from dockyard.core.redact import redact
+from dockyard.core.tempdirs import run_tempdir
 from dockyard.docker.containers import cleanup_shield, host_port
 from dockyard.runtime import stack as stacks
 from dockyard.runtime.http import http_get
@@ -81,7 +82,22 @@ def run_compose_test(
 ) -> ComposeReport:
     """Run the compose test. Always takes the stack down (unless `keep`), on failure and Ctrl-C too."""
     timeout = float(timeout or project.settings.test.timeout)
-    stack = stacks.new_stack(project, web_image=web_image, celery_image=celery_image, log=log)
+    with run_tempdir("compose") as workdir:  # the label override lives as long as the stack
+        stack = stacks.new_stack(
+            project, web_image=web_image, celery_image=celery_image, workdir=workdir, kept=keep, log=log
+        )
+        return _run(stack, timeout, task_timeout, check_beat, keep, on_step, on_line)
+
+
+def _run(
+    stack: stacks.Stack,
+    timeout: float,
+    task_timeout: float,
+    check_beat: bool,
+    keep: bool,
+    on_step: Callable[[str], None],
+    on_line: Callable[[str], None],
+) -> ComposeReport:
     steps = Steps(on_step=on_step)
     report = ComposeReport(stack=stack.name, ok=False, steps=steps.items)
     try:

@@ -1,25 +1,28 @@
 """The compose test stack (deployment/docker-compose.test.yml): images chosen, up, wait, state, down.
 
 Every stack gets a project name unique to the run, so two runs (or a developer's own
-`docker compose up`) never share containers, networks or volumes. The services and their order
+`docker compose up`) never share containers, networks or volumes, and an override file that
+gives each of them the run's labels (dockyard.core.run), so a killed run's stack is reaped. The services and their order
 come from the compose file (dependencies first); what each one is (its role, for messages)
 from `[tool.dockyard.services]`.
 """
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from dockyard.build.base_images import choose_base_image
 from dockyard.core.errors import DockyardError
 from dockyard.core.project import Project
+from dockyard.core.run import kept_labels, run_id, run_labels
 from dockyard.core.settings import ROLE_WORDS
 from dockyard.docker.client import NotFound
 from dockyard.docker.compose import ComposeProject
-from dockyard.docker.containers import current_run_id
 from dockyard.docker.images import image_exists
 from dockyard.dockerfile.compose import ComposeFile, load_compose
 from dockyard.runtime.health import HealthOutcome, wait_healthy
@@ -89,15 +92,40 @@ def start_order(compose: ComposeFile) -> tuple[str, ...]:
     return tuple(order)
 
 
+def label_override(compose: ComposeFile, labels: dict[str, str]) -> dict:
+    """A compose file that adds `labels` to every service, network and volume of `compose`
+    (external ones are not the stack's to label; `default` is the network compose makes itself)."""
+    networks = {name for name, external in compose.networks.items() if not external} | {"default"}
+    volumes = [name for name, external in compose.volumes.items() if not external]
+    return {
+        "services": {name: {"labels": dict(labels)} for name in compose.services},
+        "networks": {name: {"labels": dict(labels)} for name in sorted(networks)},
+        **({"volumes": {name: {"labels": dict(labels)} for name in volumes}} if volumes else {}),
+    }
+
+
+def write_override(compose: ComposeFile, labels: dict[str, str], workdir: Path) -> Path:
+    """The label override as a file in `workdir` (JSON is YAML, so compose reads it)."""
+    path = workdir / "dockyard-labels.compose.json"
+    path.write_text(json.dumps(label_override(compose, labels), indent=1), encoding="utf-8")
+    return path
+
+
 def new_stack(
     project: Project,
     *,
     web_image: str | None = None,
     celery_image: str | None = None,
     name: str | None = None,
+    workdir: Path | None = None,
+    kept: bool = False,
     log: Callable[[str], None] = lambda message: None,
 ) -> Stack:
-    """A stack with a unique project name and every image chosen (local stand-ins where needed)."""
+    """A stack with a unique project name and every image chosen (local stand-ins where needed).
+
+    With `workdir` (a temp dir of the run, alive until the stack is down), every container,
+    network and volume of the stack carries the run's labels (`kept`: the labels of what is left
+    running on purpose), through an override file written there."""
     settings = project.settings
     compose_file = project.path("compose_file")
     if not compose_file.is_file():
@@ -116,11 +144,13 @@ def new_stack(
                 f"(or pass --{key.split('_')[0].lower()}-image)"
             )
     compose = load_compose(compose_file)
+    labels = kept_labels() if kept else run_labels()
     return Stack(
         project=ComposeProject(
-            name=name or f"dockyard-test-{current_run_id()}-{uuid.uuid4().hex[:4]}",
+            name=name or f"dockyard-test-{run_id()}-{uuid.uuid4().hex[:4]}",
             compose_file=compose_file,
             variables=variables,
+            override=write_override(compose, labels, workdir) if workdir is not None else None,
         ),
         services=start_order(compose),
         roles={service: ROLE_WORDS[settings.role_of(service)] for service in compose.services},

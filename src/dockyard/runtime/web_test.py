@@ -70,6 +70,7 @@ def run_web_test(
                     name=name,
                     ports={"80/tcp": port or None},
                     environment={**TEST_ENVIRONMENT, **(environment or {})},
+                    kept=keep,  # left running on purpose: never reaped as a dead run's leftover
                 )
                 report.url = f"http://127.0.0.1:{host_port(container, '80/tcp')}/health/"
                 note["detail"] = f"{name} publishing 80 on {report.url.rsplit('/health/', 1)[0]}"

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 from dockyard.core.errors import ConfigError
 from dockyard.core.project import Project
+from dockyard.core.run import kept_labels
 from dockyard.core.settings import StageSettings
-from dockyard.docker.containers import RUN_LABEL, current_run_id
 from dockyard.docker.swarm import ServiceSpec, UpdatePolicy
 from dockyard.dockerfile.compose import ComposeFile, load_compose, service_environment
 
@@ -34,8 +34,10 @@ SERVER_PREFIX = "swarm:"  # what the deploy history records as the server of a s
 
 
 def stage_labels(name: str) -> dict[str, str]:
-    """The labels of everything a stage creates: the stage's name and the run that made it."""
-    return {STAGE_LABEL: name, RUN_LABEL: current_run_id()}
+    """The labels of everything a stage creates: the stage's name and the run that made it, as
+    what a run keeps on purpose (a stage outlives `stage.up`; `stage.down` removes it, and the
+    reaper of killed runs never takes it for a dead run's leftovers)."""
+    return {STAGE_LABEL: name, **kept_labels()}
 
 
 def server_name(settings: StageSettings) -> str:

@@ -6,7 +6,7 @@ inside the task bodies, so loading the namespace (every `invoke ...`, `--list` t
 
 from invoke import Collection
 
-from dockyard.cli.tasks import base, bench, build, deploy, lint, prune, push, rollback, stage, test, troubleshoot
+from dockyard.cli.tasks import base, bench, build, deploy, init, lint, prune, push, rollback, stage, test, troubleshoot
 
 ns = Collection()
 for module in (base, test, troubleshoot, rollback, stage):
@@ -17,3 +17,4 @@ ns.add_task(push.push)
 ns.add_task(prune.prune)
 ns.add_task(lint.lint)
 ns.add_task(bench.bench)
+ns.add_task(init.init)

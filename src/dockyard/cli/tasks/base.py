@@ -9,7 +9,7 @@ from dockyard.cli.tasks._task import task
 # library modules are imported in the bodies: `invoke --list` and other tasks do not pay for them
 
 
-@task(default=True, help={"force": "rebuild every local image even when it exists"})
+@task(default=True, help={"force": "rebuild every local image even when it exists"}, makes=True)
 def bootstrap(c, force=False):
     """Make the dockyard-local/* base, postgres and redis images from Debian packages."""
     from rich.text import Text

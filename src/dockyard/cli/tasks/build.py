@@ -77,10 +77,10 @@ def _bake_task(name: str, doc: str):
 
     body.__doc__ = doc
     body.__name__ = name.replace("-", "_")
-    return task(help=HELP)(body)
+    return task(help=HELP, makes=True)(body)
 
 
-@task(help={"targets": "comma-separated bake targets or groups", **HELP})
+@task(help={"targets": "comma-separated bake targets or groups", **HELP}, makes=True)
 def targets(c, targets, no_cache=False, progress="auto", json=False, tag=None, push=False, cache_from_registry=False):
     """Build any bake targets or groups, e.g. --targets web,flower."""
     names = [t.strip() for t in targets.split(",") if t.strip()]

@@ -184,6 +184,7 @@ def _quick_stage(project, settings, plan, yes: bool, dry_run: bool, as_json: boo
 
 
 @task(
+    makes=True,
     iterable=["target"],
     help={
         "ref": "git ref (SHA, tag, branch) to rebuild and redeploy",

@@ -35,6 +35,7 @@ def bring_up(project, tag: str | None, port: int | None):  # noqa: ANN001, ANN20
 
 
 @task(
+    makes=True,
     help={
         "tag": "the image tag to run (default: the current commit's SHA; pushed first, see invoke push)",
         "port": "the proxy's port on 127.0.0.1 (default: [tool.dockyard.stage] port, 0 = a free one)",

@@ -20,6 +20,7 @@ def _step(name: str) -> None:
 
 
 @task(
+    makes=True,
     default=True,
     help={
         "web_image": "web image to test (default: [tool.dockyard.test] web_image)",
@@ -59,6 +60,7 @@ def compose(c, web_image=None, celery_image=None, timeout=None, keep=False, beat
 
 
 @task(
+    makes=True,
     help={
         "image": "web image (default: [tool.dockyard.test] web_image)",
         "port": "loopback host port for the container's port 80 (default 0: a free one)",
@@ -84,6 +86,7 @@ def web(c, image=None, port=0, timeout=120, keep=False, json=False):
 
 
 @task(
+    makes=True,
     help={
         "image": "celery-unified image (default: [tool.dockyard.test] celery_image)",
         "timeout": "seconds for the worker and beat to start (default 120)",
@@ -131,6 +134,7 @@ def runtime_images(project) -> list[str]:
 
 
 @task(
+    makes=True,
     help={
         "images": "comma-separated images (default: every image of the bake group 'production')",
         "uid": "the uid every runtime image must run as (default 1000)",
@@ -189,6 +193,7 @@ def health(c, name=None, label=None, wait=0, json=False):
 
 
 @task(
+    makes=True,
     help={
         "requests": "at least this many requests per step (0: [tool.dockyard.stage] requests, 500)",
         "max_seconds": "at most this long per step, seconds (0: [tool.dockyard.stage] max_seconds, 300)",

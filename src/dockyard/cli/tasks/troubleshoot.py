@@ -14,6 +14,7 @@ JSON_HELP = "print the report as JSON instead of tables"
 
 
 @task(
+    makes=True,
     help={
         "target": "bake target or group to rebuild, e.g. web",
         "no_cache": "rebuild without the build cache",
@@ -50,6 +51,7 @@ def build(c, target, no_cache=False, verbose=False, json=False):
 
 
 @task(
+    makes=True,
     help={
         "name": "container name or id",
         "lines": "how many log lines to show (default: [tool.dockyard.troubleshoot] log_lines, 30)",
@@ -108,6 +110,7 @@ def beat(c, name, wait=0, json=False):
 
 
 @task(
+    makes=True,
     help={
         "image": "image name or id, e.g. dockyard.local/refsite-web:latest",
         "json": JSON_HELP,
