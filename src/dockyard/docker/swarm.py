@@ -254,14 +254,20 @@ def running_tasks(name: str) -> list[dict[str, Any]]:
 
 def task_containers(name: str) -> list[Any]:
     """The running containers of a service's tasks on this node."""
-    return list(client().containers.list(filters={"label": f"{SERVICE_LABEL}={name}"}))
+    # ignore_removed: Swarm removes a task's container between the list call and its inspect
+    return list(client().containers.list(filters={"label": f"{SERVICE_LABEL}={name}"}, ignore_removed=True))
 
 
 def wait_containers_gone(names: list[str], timeout: float) -> bool:
     """After removing services: wait until no container of theirs is left (their network can go then)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        left = [c for n in names for c in client().containers.list(all=True, filters={"label": f"{SERVICE_LABEL}={n}"})]
+        # sparse: no inspect per container, which fails (404) once Swarm has removed it
+        left = [
+            c
+            for n in names
+            for c in client().containers.list(all=True, sparse=True, filters={"label": f"{SERVICE_LABEL}={n}"})
+        ]
         if not left:
             return True
         time.sleep(0.5)
