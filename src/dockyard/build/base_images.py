@@ -36,6 +36,7 @@ LOCAL_IMAGES = (
     LocalImage(f"{LOCAL_NAMESPACE}/python:3.11-bookworm", "python", "python:3.11-slim-bookworm"),
     LocalImage(f"{LOCAL_NAMESPACE}/postgres:15", "postgres", "postgres:15"),
     LocalImage(f"{LOCAL_NAMESPACE}/redis:7", "redis", "redis:7"),
+    LocalImage(f"{LOCAL_NAMESPACE}/nginx:1.22", "nginx", "nginx (CapRover's proxy, for the stage)"),
 )
 
 

@@ -16,7 +16,9 @@ from pathlib import Path
 
 from dockyard.build.base_images import choose_base_image
 from dockyard.build.failure import BuildFailed, failed_step
+from dockyard.build.preflight import refuse_unbuildable, target_dockerfile
 from dockyard.build.progress import BuildProgress, RawJsonReader, Update, step_counts
+from dockyard.build.revision import label_overrides
 from dockyard.core import run_record
 from dockyard.core.errors import ConfigError
 from dockyard.core.project import Project
@@ -27,7 +29,7 @@ from dockyard.docker.client import client
 from dockyard.docker.images import image_size
 from dockyard.docker.lock import exclusive_build
 from dockyard.dockerfile.bake import BakeFile, BakeTarget, load_bake
-from dockyard.dockerfile.graph import StageGraph, stage_closure
+from dockyard.dockerfile.graph import StageGraph, refuse_cycles, stage_closure
 from dockyard.dockerfile.parser import Dockerfile, parse_dockerfile
 
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -63,9 +65,24 @@ class BuildRequest:
     no_cache: bool = False
     context_root: Path | None = None  # defaults to the project root
     variables: dict[str, str] = field(default_factory=dict)  # bake variables (REGISTRY, TAG, ...)
+    labels: dict[str, str] = field(default_factory=dict)  # put on every image built (the commit, ...)
+    # target -> registry image to take cache from ("": none yet, only write the cache inline)
+    cache_from: dict[str, str] = field(default_factory=dict)
     # The tags are the run's own (e.g. `images-<run id>`): the images get the run's labels, and the
     # tags go into the run's record before the build, so a killed run's images are reaped.
     owned: bool = False
+
+
+def cache_overrides(cache_from: dict[str, str]) -> list[str]:
+    """bake `--set` values for a registry cache (environment.md's recipe for the `docker` driver):
+    the image carries its cache inline (`cache-to=type=inline`, the only exporter that driver has),
+    and the build imports the cache of the image pushed earlier (`cache-from=type=registry`)."""
+    overrides = []
+    for target, ref in cache_from.items():
+        overrides.append(f"{target}.cache-to=type=inline")
+        if ref:
+            overrides.append(f"{target}.cache-from=type=registry,ref={ref}")
+    return overrides
 
 
 def ca_bundle(project: Project) -> str:
@@ -79,18 +96,12 @@ def ca_bundle(project: Project) -> str:
 def bake_environment(project: Project, variables: dict[str, str], log: Callable[[str], None]) -> dict[str, str]:
     env = dict(os.environ)
     env.update(variables)
-    if "BASE_IMAGE" not in variables:
+    # BASE_IMAGE given by the caller or set in the environment wins over dockyard's own choice
+    if not env.get("BASE_IMAGE", "").strip():
         settings = project.settings
         env["BASE_IMAGE"] = choose_base_image(settings.base_image, settings.local_base_image, log=log)
     env.setdefault("CA_CERTS", ca_bundle(project))
     return env
-
-
-def target_dockerfile(root: Path, target: BakeTarget) -> Path:
-    """The Dockerfile a bake target builds: `dockerfile` relative to `context`, relative to the root."""
-    context = root / (target.context or ".")
-    dockerfile = Path(target.dockerfile or "Dockerfile")
-    return dockerfile if dockerfile.is_absolute() else context / dockerfile
 
 
 def run_build(
@@ -104,20 +115,27 @@ def run_build(
     bake_file = root / project.settings.bake_file
     if not bake_file.is_file():
         raise ConfigError(f"bake file not found: {bake_file}")
+    # before any Engine contact: the names exist, each Dockerfile reads and parses, no stage cycle
+    refuse_unbuildable(root, bake_file, request.names, request.variables)
     client()  # fail early, with one line, when the daemon is down
     env = bake_environment(project, request.variables, log)
     definition = load_bake(bake_file, parser="buildx", cwd=root, env=env)
     targets = definition.resolve(request.names)
     dockerfiles = _dockerfiles(root, definition, targets)
+    for name in targets:  # again with the variables the build really gets: never a cycle to BuildKit
+        refuse_cycles(dockerfiles[name], definition.targets[name].args)
 
     log_dir = project.root / ".dockyard" / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. .dockyard is a file
+        raise ConfigError(f"cannot create the build log directory {log_dir}: {exc.strerror or exc}") from None
     log_path = log_dir / f"bake-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     progress = BuildProgress()
-    overrides = []
+    overrides = label_overrides(request.labels) + cache_overrides(request.cache_from)
     if request.owned:
         run_record.note_tags([tag for name in targets for tag in definition.targets[name].tags])
-        overrides = [f"*.labels.{key}={value}" for key, value in run_labels().items()]
+        overrides += [f"*.labels.{key}={value}" for key, value in run_labels().items()]
     with run_tempdir("bake") as tmp:
         metadata_file = tmp / "metadata.json"
         argv = buildx.bake_argv(bake_file, targets, metadata_file, no_cache=request.no_cache, overrides=overrides)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dockyard.bench.runner import BenchOptions
 from dockyard.cli.errors import run_main
-from dockyard.cli.sweep import sweep_stale
+from dockyard.cli.sweep import sweep_before_engine
 from dockyard.images.export import SOURCES
 
 
@@ -16,7 +16,7 @@ def run_bench(options: BenchOptions, sweep: bool = False) -> None:
     """Run, print the table and where the reports went; raise when figures are missing
     (or, with --strict, targets missed). `sweep`: reap what killed runs left, first."""
     if sweep:
-        sweep_stale()
+        sweep_before_engine()
     from dockyard.bench.runner import execute, verdict
     from dockyard.cli.console import console, progress_console
     from dockyard.cli.views.bench import bench_tables

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from dockyard.cli.errors import run_main
-from dockyard.cli.sweep import sweep_stale
+from dockyard.cli.sweep import sweep_before_engine
 from dockyard.images.export import SOURCES
 from dockyard.images.pipeline import DEFAULT_JSON, DEFAULT_JUNIT, RunOptions
 
@@ -65,10 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(options: RunOptions, progress: str) -> int:
-    sweep_stale()
-    from rich.console import Console
-
-    from dockyard.cli.console import console, progress_console
+    sweep_before_engine()
+    from dockyard.cli.console import console, plain_console, progress_console
     from dockyard.cli.views.build import progress_for
     from dockyard.cli.views.images import summary_line, target_table
     from dockyard.core.errors import CheckFailed
@@ -82,7 +80,7 @@ def _run(options: RunOptions, progress: str) -> int:
         log=lambda message: progress_console.print(message, markup=False, highlight=False),
         progress=progress_for(progress),
     )
-    out = console if console.is_terminal else Console(highlight=False, width=160)  # CI logs
+    out = console if console.is_terminal else plain_console(160)  # CI logs
     for target in report.targets:
         out.print(target_table(report, target))
     json_path, junit_path = report_paths(project, options)

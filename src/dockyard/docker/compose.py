@@ -65,7 +65,10 @@ class ComposeProject:
             raise
 
     def down(self) -> bool:
-        """Remove the project's containers, networks and volumes; True when compose reported success."""
+        """Remove the project's containers, networks and volumes; True when compose reported success.
+        Without the docker CLI nothing was brought up, so there is nothing to take down."""
+        if not cli.available():
+            return False
         proc = cli.run(self.args("down", "--volumes", "--remove-orphans", "--timeout", "5"), env=self.env())
         return proc.returncode == 0
 

@@ -19,9 +19,10 @@ from typing import Any
 
 from dockyard.core.errors import DockyardError
 from dockyard.core.net import LOOPBACK, is_loopback
-from dockyard.core.redact import redact
+from dockyard.core.redact import redact, redact_all
 from dockyard.core.run import RUN_LABEL, kept_labels, run_id, run_labels
 from dockyard.core.signals import shield
+from dockyard.core.untrusted import printable
 from dockyard.docker.client import (
     ENGINE_ERRORS,
     APIError,
@@ -108,34 +109,37 @@ def run_container(
     except ImageNotFound:
         raise ContainerError(f"image {image} is not present locally: build it first") from None
     name = name or unique_name()
+    container: Container | None = None
     try:
-        container = engine.containers.create(
-            image,
-            command=command,
-            name=name,
-            environment=environment,
-            ports=_loopback_ports(ports),
-            network=network,
-            labels=owner_labels(labels, kept),
-            detach=True,
-            **kwargs,
-        )
+        # Each request is let finish before a signal is acted on (it is delivered when the block
+        # ends): an interruption then never leaves a container made that no one holds.
+        with shield():
+            container = engine.containers.create(
+                image,
+                command=command,
+                name=name,
+                environment=environment,
+                ports=_loopback_ports(ports),
+                network=network,
+                labels=owner_labels(labels, kept),
+                detach=True,
+                **kwargs,
+            )
+            container.start()
+            container.reload()
     except APIError as exc:
-        raise ContainerError(f"cannot create a container from {image}: {explain(exc)}") from None
-    except BaseException:  # interrupted while the engine was creating it: find it by its name
-        with cleanup_shield(), contextlib.suppress(*ENGINE_ERRORS):
-            _remove_by_name(name)
-        raise
-    try:
-        container.start()
-    except APIError as exc:
-        force_remove(container)
-        raise ContainerError(f"container from {image} did not start: {explain(exc)}") from None
-    except BaseException:
-        with cleanup_shield(), contextlib.suppress(*ENGINE_ERRORS):
+        if container is None:
+            raise ContainerError(f"cannot create a container from {image}: {explain(exc)}") from None
+        with cleanup_shield():
             force_remove(container)
+        raise ContainerError(f"container from {image} did not start: {explain(exc)}") from None
+    except BaseException:  # interrupted (or the Engine went away) while it was being made
+        with cleanup_shield(), contextlib.suppress(*ENGINE_ERRORS):
+            if container is not None:
+                force_remove(container)
+            else:
+                _remove_by_name(name)
         raise
-    container.reload()
     return container
 
 
@@ -255,20 +259,25 @@ def host_port(container: Container, port: str = "80/tcp") -> int:
 
 
 def logs_tail(container: Container, lines: int = 20) -> list[str]:
-    """The last `lines` lines of a container's stdout+stderr, passwords masked."""
+    """The last `lines` lines of a container's stdout+stderr, passwords masked, no terminal escapes."""
     try:
         raw = container.logs(tail=lines, stdout=True, stderr=True)
     except NotFound:
         return []
-    return [redact(line) for line in raw.decode("utf-8", "replace").splitlines()]
+    return [printable(redact(line)) for line in raw.decode("utf-8", "replace").splitlines()]
 
 
 def logs_text(container: Container, since: datetime | None = None, stderr: bool = True) -> str:
-    """All of a container's logs as text (passwords masked); stdout only with `stderr=False`."""
+    """All of a container's logs as text (passwords masked, no terminal escapes); stdout only with
+    `stderr=False`. ContainerError when the container is gone."""
     kwargs: dict[str, Any] = {"stdout": True, "stderr": stderr}
     if since is not None:
         kwargs["since"] = since
-    return redact(container.logs(**kwargs).decode("utf-8", "replace"))
+    try:
+        raw = container.logs(**kwargs)
+    except NotFound:
+        raise ContainerError(f"container {container.name} is gone (removed while dockyard read it)") from None
+    return printable(redact(raw.decode("utf-8", "replace")))
 
 
 def exec_text(
@@ -300,13 +309,22 @@ def get_container(name: str) -> Container:
 
 def list_containers(label: str | None = None, all: bool = False) -> list[Container]:  # noqa: A002
     """Running containers (every one with `all`), optionally only those with `label` (KEY or KEY=VALUE)."""
-    return client().containers.list(all=all, filters={"label": label} if label else None)
+    return client().containers.list(all=all, filters={"label": label} if label else None, ignore_removed=True)
 
 
 def process_argv(container: Container) -> list[str]:
-    """The process the container runs: entrypoint path + args, as the engine recorded them."""
+    """The process the container runs: entrypoint path + args, as the engine recorded them, with
+    passwords masked (`--broker redis://:***@redis`): what dockyard shows of a command."""
     attrs = container.attrs
-    return [attrs.get("Path", "")] + list(attrs.get("Args") or [])
+    return [printable(arg) for arg in redact_all([attrs.get("Path", ""), *(attrs.get("Args") or [])])]
+
+
+def refresh(container: Container) -> None:
+    """Read the container's state again; ContainerError when it was removed meanwhile."""
+    try:
+        container.reload()
+    except NotFound:
+        raise ContainerError(f"container {container.name} is gone (removed while dockyard watched it)") from None
 
 
 def wait_exit(container: Container, timeout: float) -> int:
@@ -326,15 +344,20 @@ def stats(container: Container) -> dict[str, Any]:
 def create_stopped(image: str, *, name: str, labels: dict[str, str] | None = None) -> Container:
     """A container created from `image` but never started (to read its files without running it)."""
     try:
-        return client().containers.create(
-            image,
-            command=["true"],
-            entrypoint=[],
-            labels=owner_labels(labels),
-            name=name,
-        )
+        with shield():  # see run_container: the Engine's answer is awaited before a signal acts
+            return client().containers.create(
+                image,
+                command=["true"],
+                entrypoint=[],
+                labels=owner_labels(labels),
+                name=name,
+            )
     except ImageNotFound:
         raise ContainerError(f"image {image} is not present locally: build it first") from None
+    except BaseException:
+        with cleanup_shield(), contextlib.suppress(*ENGINE_ERRORS):
+            _remove_by_name(name)
+        raise
 
 
 def read_tree(

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +10,8 @@ from typing import Any
 
 from dockyard.core import run_record
 from dockyard.core.errors import DockyardError
+from dockyard.core.imageref import parse_ref
+from dockyard.core.redact import redact
 from dockyard.docker import cli
 from dockyard.docker.client import APIError, Image, ImageNotFound, NotFound, client, explain
 
@@ -73,10 +74,11 @@ def pullable(ref: str) -> bool:
     return True
 
 
-def remove_image(ref: str) -> None:
-    """Untag `ref` (the engine deletes the image with its last tag); ImageError on a refusal."""
+def remove_image(ref: str, force: bool = False) -> None:
+    """Untag `ref` (the engine deletes the image with its last tag); ImageError on a refusal.
+    `force` untags it even while a stopped container still names it (an image dockyard made)."""
     try:
-        client().images.remove(ref)
+        client().images.remove(ref, force=force)
     except ImageNotFound:
         raise ImageError(f"{ref}: already gone") from None
     except APIError as exc:
@@ -86,16 +88,25 @@ def remove_image(ref: str) -> None:
 def remove_tagged(tag: str) -> list[str]:
     """Remove every image tagged `*:<tag>` (a run's unique tag); returns the references removed.
     What is gone is dropped from the run's record (dockyard.core.run_record)."""
-    removed, gone = [], []
+    removed, gone, refused = [], [], []
     # The low-level list: one call, no per-image inspect racing with other people's removals.
     for image in client().api.images():
         for ref in image.get("RepoTags") or []:
             if ref.endswith(f":{tag}"):
-                with contextlib.suppress(NotFound):
+                try:
                     client().images.remove(ref, noprune=False)
                     removed.append(ref)
+                except NotFound:
+                    pass
+                except APIError as exc:  # 409: a container still uses it; it stays in the record
+                    refused.append(f"{ref} ({explain(exc)})")
+                    continue
                 gone.append(ref)
-    run_record.forget_tags([t for t in run_record.owned_tags() if t.endswith(f":{tag}")] + gone)
+    kept = {r.split(" (", 1)[0] for r in refused}
+    owned = [t for t in run_record.owned_tags() if t.endswith(f":{tag}") and t not in kept]
+    run_record.forget_tags(owned + gone)
+    if refused:
+        raise ImageError(f"could not remove {', '.join(refused)}; the next run or `invoke prune --stale` will")
     return removed
 
 
@@ -136,3 +147,30 @@ def push(ref: str) -> None:
     proc = cli.run(["push", ref])
     if proc.returncode != 0:
         raise ImageError(f"docker push {ref} failed: {cli.last_line(proc.stderr or proc.stdout, 'failed')}")
+
+
+def tag_image(source: str, ref: str) -> None:
+    """`docker tag SOURCE REF` (SOURCE must be local)."""
+    parsed = parse_ref(ref)
+    try:
+        ok = get_image(source).tag(parsed.repository, tag=parsed.tag or "latest")
+    except APIError as exc:
+        raise ImageError(f"cannot tag {source} as {ref}: {explain(exc)}") from None
+    if not ok:
+        raise ImageError(f"the engine did not tag {source} as {ref}")
+
+
+def push_progress(ref: str) -> Iterator[dict[str, Any]]:
+    """`docker push REF` through the Engine API: its progress messages as they come (`status`, `id`,
+    `progressDetail`, and at the end `aux` with the digest); ImageError at the first error."""
+    parsed = parse_ref(ref)
+    try:
+        for event in client().api.push(parsed.repository, tag=parsed.tag or "latest", stream=True, decode=True):
+            if not isinstance(event, dict):
+                continue
+            if event.get("error") or event.get("errorDetail"):
+                message = event.get("error") or (event.get("errorDetail") or {}).get("message") or "failed"
+                raise ImageError(f"docker push {ref} failed: {redact(str(message).strip().splitlines()[0][:200])}")
+            yield event
+    except APIError as exc:
+        raise ImageError(f"docker push {ref} failed: {explain(exc)}") from None

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.core.errors import ConfigError, UnknownTarget
+from dockyard.core.files import read_text
 from dockyard.docker import buildx, cli
 
 
@@ -48,6 +49,7 @@ class BakeTarget:
     tags: list[str] = field(default_factory=list)
     inherits: list[str] = field(default_factory=list)
     inline: bool = False  # dockerfile-inline: nothing on disk to read
+    inline_text: str | None = None  # the dockerfile-inline text itself
     block: str | None = None  # the `target "block"` it comes from, when a matrix expanded it
     matrix: bool = False  # a `matrix` block: it names a group of generated targets, not one target
 
@@ -183,10 +185,7 @@ class PendingBake:
     def __init__(self, path: Path, parser: str, cwd: Path | None, env: Mapping[str, str] | None = None) -> None:
         if parser not in ("auto", "buildx", "hcl2"):
             raise ConfigError(f"[tool.dockyard.lint] bake_parser must be auto, buildx or hcl2, not {parser!r}")
-        try:
-            self.text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+        self.text = read_text(path)
         self.path, self.parser = path, parser
         self.targets, self.groups = scan(self.text)
         self.process = None
@@ -229,6 +228,7 @@ class PendingBake:
                 # buildx's defaults, which --print shows and the HCL fallback has to fill in
                 target.context = _str_or_none(spec.get("context", "."))
                 target.inline = spec.get("dockerfile-inline") is not None
+                target.inline_text = _str_or_none(spec.get("dockerfile-inline"))
                 target.dockerfile = _str_or_none(spec.get("dockerfile", "Dockerfile"))
                 target.stage = _str_or_none(spec.get("target"))
                 args = spec.get("args") or {}
@@ -467,9 +467,6 @@ def _interpolate(text: str, variables: dict[str, Any]) -> str:
 def scan_file(path: Path) -> BakeFile:
     """A bake file from its text alone (no buildx, no evaluation): names, groups, literal stages.
     Cheap enough to run on every `invoke --list`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = read_text(path)
     targets, groups = scan(text)
     return BakeFile(path=path, lines=text.splitlines(), targets=targets, groups=groups, parser="text")

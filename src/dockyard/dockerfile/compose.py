@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from dockyard.core.errors import ConfigError
+from dockyard.core.files import read_text
 
 
 class ComposeError(ConfigError):
@@ -201,10 +202,7 @@ def _is_compose_name(path: Path) -> bool:
 
 
 def load_compose(path: Path) -> ComposeFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = read_text(path)
     return parse_compose(text, path)
 
 
@@ -354,3 +352,26 @@ def interpolate(text: str, env: dict[str, str] | None = None) -> str:
         return value or ""
 
     return _COMPOSE_VAR.sub(one, text)
+
+
+def service_environment(service: Service, env: dict[str, str] | None = None) -> dict[str, str]:
+    """A service's `environment:` (mapping or `KEY=VALUE` list form), interpolated; a key without a
+    value takes it from `env` (the process environment) as compose does, or is left out."""
+    raw = service.data.get("environment")
+    source = os.environ if env is None else env
+    pairs: list[tuple[str, Any]] = []
+    if isinstance(raw, dict):
+        pairs = [(str(k), v) for k, v in raw.items()]
+    elif isinstance(raw, list):
+        for item in raw:
+            key, sep, value = str(item).partition("=")
+            pairs.append((key, value if sep else None))
+    out = {}
+    for key, value in pairs:
+        if value is None:
+            if key in source:
+                out[key] = source[key]
+            continue
+        text = "true" if value is True else "false" if value is False else str(value)
+        out[key] = interpolate(text, dict(source))
+    return out

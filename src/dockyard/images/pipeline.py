@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dockyard.build.failure import BuildFailed
+from dockyard.build.preflight import refuse_unbuildable
 from dockyard.build.progress import Update
 from dockyard.build.runner import BuildRequest, BuildResult, run_build
 from dockyard.core import run_record
@@ -35,7 +36,7 @@ from dockyard.core.project import Project
 from dockyard.core.settings import ChecksSettings
 from dockyard.core.signals import signal_name, signal_number
 from dockyard.docker import containers
-from dockyard.docker.client import client
+from dockyard.docker.cli import engine_contacted
 from dockyard.docker.containers import current_run_id
 from dockyard.docker.images import remove_tagged
 from dockyard.dockerfile.bake import load_bake
@@ -90,7 +91,8 @@ def run(
     )
     start = time.monotonic()
     try:
-        client()  # one line when the engine is down, before anything is exported or started
+        # the Engine is first contacted after the Dockerfiles are checked (build.preflight): by the
+        # services starting early, or by the build
         with _cleanup(run_id, tag, keep_images=options.keep_images, log=log), contextlib.ExitStack() as stack:
             with isolated_context(project.root, options.source) as export:
                 log(
@@ -99,6 +101,8 @@ def run(
                 )
                 targets, to_build = _plan(project, settings, export, options.targets, tag)
                 report.targets = targets
+                if not options.sequential:  # the services start beside the build: its checks first
+                    _refuse_unbuildable(project, export, to_build, tag)
                 pool = _pool(run_id, settings, targets, options.sequential)
                 stack.callback(pool.close)
                 log(f"build {', '.join(to_build)} as *:{tag}")
@@ -126,6 +130,13 @@ def run(
         report.wall_seconds = round(time.monotonic() - start, 1)
         write_reports(project, report, options)
     return report
+
+
+def _refuse_unbuildable(project: Project, export: Export, names: list[str], tag: str) -> None:
+    """The build's own checks (names, Dockerfiles, no stage cycle), before anything contacts the Engine."""
+    bake_file = export.root / project.settings.bake_file
+    if bake_file.is_file():  # the build says so when it is missing
+        refuse_unbuildable(export.root, bake_file, names, {"TAG": tag})
 
 
 def _pool(run_id: str, settings: ChecksSettings, targets: list[str], sequential: bool) -> ServicePool:
@@ -272,17 +283,22 @@ def _cleanup(run_id: str, tag: str, keep_images: bool, log: Callable[[str], None
     try:
         yield
     finally:
-        with containers.cleanup_shield():  # a second Ctrl-C (or SIGTERM) must not cut the cleanup short
-            try:
-                removed = containers.remove_labelled(run_id)
-                images = [] if keep_images else remove_tagged(tag)
-                if any(removed.values()) or images:
-                    log(
-                        f"cleanup: {removed['containers']} container(s), "
-                        f"{removed['networks']} network(s), {len(images)} image(s)"
-                    )
-                if keep_images:
-                    run_record.forget_tags(run_record.owned_tags())  # kept: no longer the run's to reap
-                    log(f"kept the images tagged {tag}")
-            except DockyardError as exc:
-                log(f"cleanup incomplete: {exc}")
+        if engine_contacted():  # refused before the Engine (a stage cycle): nothing to remove
+            _remove_what_the_run_made(run_id, tag, keep_images, log)
+
+
+def _remove_what_the_run_made(run_id: str, tag: str, keep_images: bool, log: Callable[[str], None]) -> None:
+    with containers.cleanup_shield():  # a second Ctrl-C (or SIGTERM) must not cut the cleanup short
+        try:
+            removed = containers.remove_labelled(run_id)
+            images = [] if keep_images else remove_tagged(tag)
+            if any(removed.values()) or images:
+                log(
+                    f"cleanup: {removed['containers']} container(s), "
+                    f"{removed['networks']} network(s), {len(images)} image(s)"
+                )
+            if keep_images:
+                run_record.forget_tags(run_record.owned_tags())  # kept: no longer the run's to reap
+                log(f"kept the images tagged {tag}")
+        except DockyardError as exc:
+            log(f"cleanup incomplete: {exc}")

@@ -31,6 +31,7 @@ from dockyard.deploy.history import Entry
 _RAM = re.compile(r"^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$")
 # Go's time.ParseDuration, what the Engine accepts for until / unused-for
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+MAX_DURATION_SECONDS = (2**63 - 1) / 1e9  # Go's time.Duration: int64 nanoseconds
 _DURATION_SECONDS = {
     "ns": 1e-9,
     "us": 1e-6,
@@ -63,6 +64,8 @@ def parse_duration(text: str) -> float:
         pos = match.end()
     if not text or pos != len(text):
         raise ConfigError(f"{text!r} is not a duration (e.g. 24h, 90m, 1h30m)")
+    if not total <= MAX_DURATION_SECONDS:  # also inf: "9" * 400 + "h" parses as a float
+        raise ConfigError(f"{text!r} is longer than the longest duration buildx takes (about 292 years)")
     return total
 
 

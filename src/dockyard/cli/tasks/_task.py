@@ -4,7 +4,7 @@ Ctrl-C, SIGTERM and SIGHUP unwind the task the same way (dockyard.core.signals);
 or an interruption ends the run with the line dockyard.cli.errors gives; an option that takes a
 number but gets something else (`--lines abc`) is a usage error, not a traceback. A task declared
 with `makes=True` (it makes containers, networks, volumes, images or temp dirs) first reaps what
-killed runs left behind (dockyard.cli.sweep).
+killed runs left behind (dockyard.cli.sweep), just before it first talks to the Engine.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ import invoke
 from invoke.exceptions import Exit, ParseError
 from invoke.parser import Argument
 
-from dockyard.cli.errors import error_line, install_handlers, print_error, restore_handlers
-from dockyard.cli.sweep import sweep_stale
-from dockyard.core.errors import DockyardError
+from dockyard.cli.errors import EXPECTED, error_line, install_handlers, is_expected, print_error, restore_handlers
+from dockyard.cli.sweep import sweep_before_engine
 
 
 class _NumberArgument(Argument):
@@ -44,21 +43,24 @@ class Task(invoke.Task):
 
 def task(*args: Any, makes: bool = False, **kwargs: Any) -> Any:
     """Like `invoke.task`, but a DockyardError, Ctrl-C, SIGTERM or SIGHUP ends the run with one line
-    and a non-zero exit; `makes=True`: sweep the leftovers of killed runs first."""
+    and a non-zero exit; `makes=True`: sweep the leftovers of killed runs before the first Engine request."""
 
     def decorate(body: Callable[..., Any]) -> invoke.Task:
         @functools.wraps(body)
         def run(*a: Any, **kw: Any) -> Any:
             previous = install_handlers()
+            unhook = sweep_before_engine() if makes else None
             try:
-                if makes:
-                    sweep_stale()
                 return body(*a, **kw)
-            except (DockyardError, KeyboardInterrupt) as exc:
+            except EXPECTED as exc:
+                if not is_expected(exc):
+                    raise
                 line, code = error_line(exc)
                 print_error(line)
                 raise Exit(code=code) from None
             finally:
+                if unhook is not None:
+                    unhook()
                 restore_handlers(previous)
 
         return invoke.task(run, klass=Task, **kwargs)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from invoke import Collection
 
-from dockyard.cli.tasks._output import emit, note
+from dockyard.cli.tasks import _args
+from dockyard.cli.tasks._output import detail, emit, note, step
 from dockyard.cli.tasks._task import task
 from dockyard.core.errors import CheckFailed, ConfigError
 
@@ -14,9 +15,7 @@ JSON_HELP = "print the result as JSON instead of tables"
 
 
 def _step(name: str) -> None:
-    from dockyard.cli.console import progress_console
-
-    progress_console.print(f"[cyan]→[/] {name}")
+    step(name)
 
 
 @task(
@@ -37,21 +36,23 @@ def compose(c, web_image=None, celery_image=None, timeout=None, keep=False, beat
     Brings up deployment/docker-compose.test.yml, waits for every service to be healthy,
     GETs /health/, runs core.tasks.add through the broker, waits for beat's heartbeat, then
     takes the stack down (unless --keep). Exits non-zero on any failure."""
-    from dockyard.cli.console import progress_console
     from dockyard.cli.views import runtime as view
     from dockyard.core.project import find_project
     from dockyard.runtime.compose_test import run_compose_test
 
+    timeout = _args.seconds("--timeout", timeout)
+    web_image = _args.image("--web-image", web_image)
+    celery_image = _args.image("--celery-image", celery_image)
     project = find_project()
     report = run_compose_test(
         project,
         web_image=web_image,
         celery_image=celery_image,
-        timeout=float(timeout) if timeout else None,
+        timeout=timeout,
         keep=keep,
         check_beat=beat,
         on_step=_step,
-        on_line=lambda line: progress_console.print(f"[dim]  {line}[/]"),
+        on_line=detail,
         log=note,
     )
     emit(json, report.to_dict(), view.compose_view(report))
@@ -75,11 +76,13 @@ def web(c, image=None, port=0, timeout=120, keep=False, json=False):
     from dockyard.core.project import find_project
     from dockyard.runtime.web_test import run_web_test
 
+    image, port = _args.image("--image", image), _args.port("--port", port)
+    timeout = _args.seconds("--timeout", timeout)
     project = find_project()
     image = image or project.settings.test_web_image
     if not image:
         raise ConfigError("no web image: pass --image, or give the service with role \"web\" an image")
-    report = run_web_test(image, port=int(port), timeout=float(timeout), keep=keep, on_step=_step)
+    report = run_web_test(image, port=port, timeout=timeout, keep=keep, on_step=_step)
     emit(json, report.to_dict(), view.web_view(report))
     if not report.ok:
         raise CheckFailed(f"test.web failed at {report.failure}")
@@ -101,6 +104,7 @@ def celery(c, image=None, timeout=120, due_task=True, json=False):
     from dockyard.core.project import find_project
     from dockyard.runtime.celery_test import run_celery_test
 
+    image, timeout = _args.image("--image", image), _args.seconds("--timeout", timeout)
     project = find_project()
     settings = project.settings.test
     image = image or project.settings.test_celery_image
@@ -110,7 +114,7 @@ def celery(c, image=None, timeout=120, due_task=True, json=False):
         image,
         redis_image=choose_base_image(settings.redis_image, settings.local_redis_image, log=note),
         postgres_image=choose_base_image(settings.postgres_image, settings.local_postgres_image, log=note),
-        timeout=float(timeout),
+        timeout=timeout,
         wait_for_due_task=due_task,
         on_step=_step,
     )
@@ -147,14 +151,13 @@ def security(c, images=None, uid=1000, json=False):
     from dockyard.core.project import find_project
     from dockyard.runtime.uid import check_uid
 
+    given, uid = _args.images("--images", images), _args.uid("--uid", uid)
     project = find_project()
-    names = (
-        [i.strip() for i in images.split(",") if i.strip()] if images else runtime_images(project)
-    )
+    names = given if given is not None else runtime_images(project)
     results = []
     for image in names:
         _step(f"id in {image}")
-        results.append(check_uid(image, expected_uid=int(uid)))
+        results.append(check_uid(image, expected_uid=uid))
     emit(json, [r.to_dict() for r in results], view.security_view(results))
     failed = [r for r in results if not r.ok]
     if failed:
@@ -176,7 +179,7 @@ def health(c, name=None, label=None, wait=0, json=False):
     from dockyard.runtime.health_status import health_rows
 
     names = list(name or [])
-    rows = health_rows(names, wait=float(wait), label=label)
+    rows = health_rows(names, wait=_args.seconds("--wait", wait, zero=True), label=label)
     emit(json, [r.to_dict() for r in rows], view.health_view(rows, explicit=bool(names)))
     if not rows:
         raise CheckFailed(
@@ -184,12 +187,68 @@ def health(c, name=None, label=None, wait=0, json=False):
         )
     bad = [r for r in rows if not r.ok and (names or r.health != "none")]
     if bad:
-        raise CheckFailed(
-            "test.health: "
-            + "; ".join(
-                f"{r.container} is {r.health if r.status == 'running' else r.status}" for r in bad
-            )
+        raise CheckFailed("test.health: " + "; ".join(_why_not_healthy(r) for r in bad))
+
+
+def _why_not_healthy(row) -> str:  # noqa: ANN001
+    if row.status != "running":
+        return f"{row.container} is {row.status}"
+    if row.health == "none":
+        return f"{row.container} has no HEALTHCHECK, so nothing says it is healthy"
+    return f"{row.container} is {row.health}"
+
+
+@task(
+    makes=True,
+    help={
+        "requests": "at least this many requests per step (0: [tool.dockyard.stage] requests, 500)",
+        "max_seconds": "at most this long per step, seconds (0: [tool.dockyard.stage] max_seconds, 300)",
+        "tag": "when the stage is not up: the image tag to bring it up with (default: the current commit)",
+        "keep": "leave a stage this task brought up running afterwards",
+        "json": JSON_HELP,
+    },
+)
+def zero_downtime(c, requests=0, max_seconds=0, tag=None, keep=False, json=False):
+    """Prove deploys drop nothing: requests through the stage's proxy during a deploy, a rollback and
+    two broken images (refused, rolled back by Swarm). Reports requests, failed, p50/p99, converge.
+
+    Uses the running stage, or brings one up (and takes it down afterwards unless --keep). Also
+    reads the periodic task's rows: the worker's stop-first updates must not double or miss a run.
+    Exits non-zero when a request failed, a step ended otherwise than expected, or beat slipped."""
+    from dockyard.cli.console import progress_console
+    from dockyard.cli.errors import sigterm_as_interrupt
+    from dockyard.cli.tasks.stage import bring_up
+    from dockyard.cli.views.stage import zero_downtime_view
+    from dockyard.core.project import find_project
+    from dockyard.deploy.registry import registry_from_settings
+    from dockyard.docker.containers import cleanup_shield
+    from dockyard.stage import lifecycle, state, zero_downtime
+
+    sigterm_as_interrupt()  # a CI timeout cleans up as Ctrl-C does
+    project = find_project()
+    registry = registry_from_settings(project.settings.registry)
+    brought = state.load(project) is None
+    if brought:
+        bring_up(project, tag, None)
+    try:
+        report = zero_downtime.run(
+            project,
+            registry,
+            min_requests=int(requests) if requests else None,
+            max_seconds=float(max_seconds) if max_seconds else None,
+            on_step=_step,
+            on_state=lambda service, update: progress_console.print(f"[dim]  {service}: {update}[/]"),
+            log=note,
         )
+    finally:
+        if brought and not keep:
+            with cleanup_shield(), progress_console.status("taking the stage down"):
+                lifecycle.down(project)
+    emit(json, report.to_dict(), zero_downtime_view(report))
+    if not report.ok:
+        raise CheckFailed("test.zero-downtime failed: " + (
+            next((f"{s.name}: {s.problem}" for s in report.steps if not s.ok), "") or "the heartbeat rows show a slip"
+        ))
 
 
-ns = Collection("test", compose, web, celery, security, health)
+ns = Collection("test", compose, web, celery, security, health, zero_downtime)
