@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import statistics
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from dockyard.docker.git import git_or_none
 from dockyard.docker.images import get_image, image_history, remove_tagged
 from dockyard.images.checks.size import layer_sharing
 from dockyard.images.export import SOURCES, isolated_context
+from dockyard.images.parallel import in_parallel
 from dockyard.images.pipeline import ProgressFactory, quiet_progress
 
 MB = 1_000_000
@@ -505,11 +505,8 @@ def card_way(
             except BaseException as exc:  # noqa: BLE001 - reported as the figure's reason
                 outcomes[target] = exc
 
-        threads = [threading.Thread(target=start, args=(t,), daemon=True) for t in starts]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        # on Ctrl-C/SIGTERM: no new container of the run, its containers removed, the threads joined
+        in_parallel(list(starts), lambda target, _stop_point: start(target), containers.current_run_id())
     for target, key in (("web", "cardfile.startup.web.seconds"), ("celery-unified", "cardfile.startup.celery.seconds")):
         outcome = outcomes.get(target)
         if isinstance(outcome, runtime.Startup):

@@ -7,9 +7,10 @@ order, so the report is the same as a sequential run's.
 
 Everything a thread starts carries the run's label, as in a sequential run. When the run is
 interrupted (Ctrl-C, SIGTERM: a KeyboardInterrupt in the main thread), the threads are told to
-stop after their current check, the run's containers are removed (which ends any wait on them at
-once), and the threads are joined before the interrupt goes on, so no thread starts a container
-after the run's clean-up.
+stop after their current check, the run is closed to new containers and networks (one the Engine
+was already making is removed by the thread that asked for it: containers.refuse_new), the run's
+containers are removed (which ends any wait on them at once), and the threads are joined before
+the interrupt goes on, so nothing of the run outlives its clean-up.
 """
 
 from __future__ import annotations
@@ -164,6 +165,7 @@ def in_parallel(
             thread.join()
     except BaseException:
         stop.set()
+        containers.refuse_new(run_id)  # a start already asked of the Engine is undone by its thread
         with containers.cleanup_shield():
             with contextlib.suppress(DockyardError, *ENGINE_ERRORS):
                 containers.remove_labelled(run_id)
