@@ -37,12 +37,18 @@ def install(session: nox.Session, *groups: str) -> None:
     """dockyard itself (editable) plus the named [dependency-groups] of pyproject.toml.
 
     Skipped when the kept virtualenv already holds exactly that (same requirements, same
-    pyproject.toml): dockyard is installed editable, so its code is always current, and pip's
-    ~5 s of checking what is already there is the largest part of a warm `nox -s images`."""
+    pyproject.toml, installed from this very checkout): dockyard is installed editable, so its code
+    is always current, and pip's ~5 s of checking what is already there is the largest part of a
+    warm `nox -s images`. A virtualenv shared by several checkouts (`--envdir`) is reinstalled when
+    the checkout changes, as its editable install points at the other one."""
     requirements = [*nox.project.dependency_groups(PYPROJECT, *groups), "-e", "."]
     stamp = Path(session.virtualenv.location) / "dockyard-installed.json"
     wanted = json.dumps(
-        {"requirements": requirements, "pyproject": hashlib.sha256(Path("pyproject.toml").read_bytes()).hexdigest()}
+        {
+            "requirements": requirements,
+            "pyproject": hashlib.sha256(Path("pyproject.toml").read_bytes()).hexdigest(),
+            "checkout": str(Path.cwd().resolve()),
+        }
     )
     if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
         session.log("dockyard and its requirements are installed already (pyproject.toml unchanged)")
