@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -815,12 +816,12 @@ def _check_celery(settings: CelerySettings) -> None:
         if beat.model and beat.model.count(".") != 1:
             raise ConfigError(f'{where} model must be "app_label.ModelName", got {toml_repr(beat.model)}')
         if beat.log:
-            import re
-
             try:
                 re.compile(beat.log)
             except re.error as exc:
-                raise ConfigError(f"{where} log is not a valid regular expression ({exc}): {toml_repr(beat.log)}")
+                raise ConfigError(
+                    f"{where} log is not a valid regular expression ({exc}): {toml_repr(beat.log)}"
+                ) from None
     trip = settings.round_trip
     if trip is not None and not trip.task:
         raise ConfigError("[tool.dockyard.celery.round_trip] task must name a task (or write round_trip = false)")

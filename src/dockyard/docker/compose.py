@@ -21,9 +21,11 @@ class ComposeProject:
     name: str
     compose_file: Path
     variables: dict[str, str] = field(default_factory=dict)
+    override: Path | None = None  # a second compose file merged over the first (e.g. other images)
 
     def args(self, *args: str) -> list[str]:
-        return ["compose", "-p", self.name, "-f", str(self.compose_file), *args]
+        files = ["-f", str(self.compose_file)] + (["-f", str(self.override)] if self.override else [])
+        return ["compose", "-p", self.name, *files, *args]
 
     def command(self, *args: str) -> str:
         """`docker compose -p NAME -f FILE ARGS...` as a person would type it."""
@@ -33,7 +35,8 @@ class ComposeProject:
         return {**os.environ, **self.variables}
 
     def down_hint(self) -> str:
-        return self.command("down", "-v", "--remove-orphans")
+        """What takes the project down later (by its name: no file is needed for that)."""
+        return " ".join(["docker", "compose", "-p", self.name, "down", "-v", "--remove-orphans"])
 
     def up(self, on_line: Callable[[str], None] = lambda line: None) -> tuple[int, list[str]]:
         """`docker compose up -d` (never pulls or builds); (exit code, its output lines, secrets masked)."""

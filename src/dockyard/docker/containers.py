@@ -306,6 +306,15 @@ def process_argv(container: Container) -> list[str]:
     return [attrs.get("Path", "")] + list(attrs.get("Args") or [])
 
 
+def processes(container: Container) -> list[str]:
+    """The command lines of the processes running in a container (`docker top NAME -eo pid,args`)."""
+    try:
+        top = container.top(ps_args="-eo pid,args")
+    except APIError as exc:
+        raise ContainerError(f"cannot list the processes of {container.name}: {explain(exc)}") from None
+    return [str(row[-1]) for row in top.get("Processes") or [] if row]
+
+
 def wait_exit(container: Container, timeout: float) -> int:
     """Wait for a container to stop; its exit code (ContainerError when it does not stop in time)."""
     try:

@@ -1,28 +1,39 @@
-"""The compose test stack (deployment/docker-compose.test.yml): images chosen, up, wait, state, down.
+"""The compose test stack (the project's compose file): images chosen, up, wait, state, down.
 
 Every stack gets a project name unique to the run, so two runs (or a developer's own
 `docker compose up`) never share containers, networks or volumes. The services and their order
-come from the compose file (dependencies first); what each one is (its role, for messages)
-from `[tool.dockyard.services]`.
+come from the compose file (dependencies first); what each one is from the site's contract
+(runtime.site: `[tool.dockyard.services]`, else the compose file's commands and images).
+
+The images are the compose file's own, except where dockyard must choose: the web and worker
+images a task was given (or `[tool.dockyard.test]` names), and for the database and broker
+services the local stand-in when the upstream image cannot be pulled. Those choices go in an
+override file (`-f FILE -f OVERRIDE`), so they work whatever the compose file's variables are
+called, and for images written without a variable too.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
-from dockyard.build.base_images import choose_base_image
+import yaml
+
+from dockyard.build.base_images import choose_image
 from dockyard.core.errors import DockyardError
-from dockyard.core.project import Project
 from dockyard.core.settings import ROLE_WORDS
 from dockyard.docker.client import NotFound
 from dockyard.docker.compose import ComposeProject
 from dockyard.docker.containers import current_run_id
 from dockyard.docker.images import image_exists
-from dockyard.dockerfile.compose import ComposeFile, load_compose
+from dockyard.dockerfile.compose import ComposeFile
 from dockyard.runtime.health import HealthOutcome, wait_healthy
+from dockyard.runtime.site import Site
 
 
 class StackError(DockyardError):
@@ -34,7 +45,9 @@ class Stack:
     project: ComposeProject
     services: tuple[str, ...]  # the compose file's services, dependencies first
     roles: dict[str, str]  # service -> what it is, in the words a message uses ("broker")
-    web_service: str = "web"  # the service that answers HTTP (role web)
+    web_service: str | None = None  # the service that answers HTTP (role web)
+    images: dict[str, str] = field(default_factory=dict)  # service -> the image it runs
+    workdir: Path | None = None  # holds the override file; removed with the stack
 
     @property
     def name(self) -> str:
@@ -89,8 +102,52 @@ def start_order(compose: ComposeFile) -> tuple[str, ...]:
     return tuple(order)
 
 
+def choose_images(
+    site: Site,
+    web_image: str | None = None,
+    celery_image: str | None = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(service -> image it runs, service -> image that differs from the compose file's).
+
+    The web service runs `web_image` (else [tool.dockyard.test] web_image, else its own);
+    the Celery services (worker+beat, worker) `celery_image` likewise; database and broker
+    services their upstream image, or its stand-in where it cannot be pulled. Every image that
+    dockyard does not pull must be present (one error line naming the service, otherwise)."""
+    test = site.project.settings.test
+    images: dict[str, str] = {}
+    overrides: dict[str, str] = {}
+    celery_done = False
+    for service in site.services.values():
+        if not service.compose:
+            continue
+        image = service.image or ""
+        chosen = None
+        if service.role == "web":
+            chosen = web_image or test.web_image
+        elif service.role in ("worker+beat", "worker") and not celery_done:
+            chosen, celery_done = celery_image or test.celery_image, True
+        elif service.role == "database" and image:
+            chosen = choose_image(image, test.local_postgres_image, log=log)
+        elif service.role == "broker" and image:
+            chosen = choose_image(image, test.local_redis_image, log=log)
+        if chosen and chosen != image:
+            overrides[service.name] = chosen
+            image = chosen
+        if not image:
+            raise StackError(f"service {service.name} of the compose file has no image: give it `image:`")
+        if service.role not in ("database", "broker") and not image_exists(image):
+            option = {"web": " (or pass --web-image)", "worker+beat": " (or pass --celery-image)"}
+            raise StackError(
+                f"image {image} of service {service.name} is not present locally: run invoke build.essential"
+                + option.get(service.role, "")
+            )
+        images[service.name] = image
+    return images, overrides
+
+
 def new_stack(
-    project: Project,
+    site: Site,
     *,
     web_image: str | None = None,
     celery_image: str | None = None,
@@ -98,33 +155,27 @@ def new_stack(
     log: Callable[[str], None] = lambda message: None,
 ) -> Stack:
     """A stack with a unique project name and every image chosen (local stand-ins where needed)."""
-    settings = project.settings
-    compose_file = project.path("compose_file")
-    if not compose_file.is_file():
+    compose_file = site.project.path("compose_file")
+    if site.compose is None:
         raise StackError(f"compose file not found: {compose_file}")
-    test = settings.test
-    variables = {
-        "WEB_IMAGE": web_image or settings.test_web_image or "",
-        "CELERY_IMAGE": celery_image or settings.test_celery_image or "",
-        "POSTGRES_IMAGE": choose_base_image(test.postgres_image, test.local_postgres_image, log=log),
-        "REDIS_IMAGE": choose_base_image(test.redis_image, test.local_redis_image, log=log),
-    }
-    for key in ("WEB_IMAGE", "CELERY_IMAGE"):
-        if not variables[key] or not image_exists(variables[key]):
-            raise StackError(
-                f"image {variables[key] or '(none configured)'} is not present locally: run invoke build.essential "
-                f"(or pass --{key.split('_')[0].lower()}-image)"
-            )
-    compose = load_compose(compose_file)
+    images, overrides = choose_images(site, web_image, celery_image, log)
+    workdir = override = None
+    if overrides:
+        workdir = Path(tempfile.mkdtemp(prefix="dockyard-stack-"))
+        override = workdir / "images.override.yml"
+        override.write_text(yaml.safe_dump({"services": {s: {"image": i} for s, i in overrides.items()}}))
+    web = site.web
     return Stack(
         project=ComposeProject(
             name=name or f"dockyard-test-{current_run_id()}-{uuid.uuid4().hex[:4]}",
             compose_file=compose_file,
-            variables=variables,
+            override=override,
         ),
-        services=start_order(compose),
-        roles={service: ROLE_WORDS[settings.role_of(service)] for service in compose.services},
-        web_service=next((s for s in compose.services if settings.role_of(s) == "web"), "web"),
+        services=start_order(site.compose),
+        roles={s.name: ROLE_WORDS[s.role] for s in site.services.values() if s.compose},
+        web_service=web.name if web is not None and web.compose else None,
+        images=images,
+        workdir=workdir,
     )
 
 
@@ -138,8 +189,18 @@ def up(stack: Stack, on_line: Callable[[str], None] = lambda line: None) -> None
 
 
 def down(stack: Stack) -> bool:
-    """Remove the stack's containers, networks and volumes; True when compose reported success."""
-    return stack.project.down()
+    """Remove the stack's containers, networks and volumes (and its override file); True when
+    compose reported success."""
+    try:
+        return stack.project.down()
+    finally:
+        forget(stack)
+
+
+def forget(stack: Stack) -> None:
+    """Remove the stack's own files (its containers stay, e.g. for --keep)."""
+    if stack.workdir is not None:
+        shutil.rmtree(stack.workdir, ignore_errors=True)
 
 
 def service_states(stack: Stack, services: list[str] | None = None) -> list[ServiceState]:

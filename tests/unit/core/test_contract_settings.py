@@ -94,7 +94,10 @@ def test_the_samples_contracts_load(sample):
     [
         ({"services": {"app": {"port": 0}}}, "[tool.dockyard.services.app] port must be an integer >= 1, got 0"),
         ({"services": {"app": {"port": "5000"}}}, '[tool.dockyard.services.app] port must be an integer, got "5000"'),
-        ({"services": {"app": {"role": "scheduler"}}}, "[tool.dockyard.services.app] role must be one of web, worker+beat"),
+        (
+            {"services": {"app": {"role": "scheduler"}}},
+            "[tool.dockyard.services.app] role must be one of web, worker+beat",
+        ),
         (
             {"services": {"app": {"healthy_json": {"ready": [1]}}}},
             "[tool.dockyard.services.app] healthy_json must be a table of strings, numbers or booleans",
@@ -107,13 +110,28 @@ def test_the_samples_contracts_load(sample):
         ({"environment": {"A": "x{"}}, "[tool.dockyard.environment] A: Single '{' encountered"),
         ({"environment": "A=1"}, '[tool.dockyard.environment] must be a table, got "A=1"'),
         ({"celery": {"ap": "x"}}, "[tool.dockyard.celery] has no key 'ap' (known: app, round_trip, heartbeat)"),
-        ({"celery": {"round_trip": True}}, "[tool.dockyard.celery] round_trip must be a table or false (none), got true"),
+        (
+            {"celery": {"round_trip": True}},
+            "[tool.dockyard.celery] round_trip must be a table or false (none), got true",
+        ),
         ({"celery": {"round_trip": {"args": [1]}}}, "[tool.dockyard.celery.round_trip] task must name a task"),
-        ({"celery": {"round_trip": {"task": "t", "args": 1}}}, "[tool.dockyard.celery.round_trip] args must be a list, got 1"),
-        ({"celery": {"round_trip": {"task": "t", "timeout": 0}}}, "[tool.dockyard.celery.round_trip] timeout must be a positive number"),
+        (
+            {"celery": {"round_trip": {"task": "t", "args": 1}}},
+            "[tool.dockyard.celery.round_trip] args must be a list, got 1",
+        ),
+        (
+            {"celery": {"round_trip": {"task": "t", "timeout": 0}}},
+            "[tool.dockyard.celery.round_trip] timeout must be a positive number",
+        ),
         ({"celery": {"heartbeat": {}}}, "[tool.dockyard.celery.heartbeat] needs a task, a model or a log pattern"),
-        ({"celery": {"heartbeat": {"model": "Tick"}}}, '[tool.dockyard.celery.heartbeat] model must be "app_label.ModelName", got "Tick"'),
-        ({"celery": {"heartbeat": {"log": "(unclosed"}}}, "[tool.dockyard.celery.heartbeat] log is not a valid regular expression"),
+        (
+            {"celery": {"heartbeat": {"model": "Tick"}}},
+            '[tool.dockyard.celery.heartbeat] model must be "app_label.ModelName", got "Tick"',
+        ),
+        (
+            {"celery": {"heartbeat": {"log": "(unclosed"}}},
+            "[tool.dockyard.celery.heartbeat] log is not a valid regular expression",
+        ),
     ],
 )
 def test_a_contract_mistake_is_one_line_naming_the_key(config, message):

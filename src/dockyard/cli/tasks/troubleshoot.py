@@ -91,12 +91,13 @@ def container(c, name, lines=0, json=False):
 def beat(c, name, wait=0, json=False):
     """Is the beat scheduler running in container NAME, and if not, why?
 
-    Shows its start line, scheduler class and due tasks, or the causes found in the log and
-    command when it is not. Exits non-zero when beat is not running."""
+    Reads the container's command and processes, beat's schedule state (its file, or the
+    django_celery_beat tables) and Celery's log whatever its format; shows the start line, the
+    scheduler and the due tasks, or the causes found. Exits non-zero when beat is not running."""
     from dockyard.cli.views import diagnose as view
     from dockyard.diagnose import beat as beat_mod
 
-    report = beat_mod.diagnose_container(name, wait=float(wait))
+    report = beat_mod.diagnose_container(name, wait=float(wait), app=_celery_app())
     emit(json, report.to_dict(), view.beat_view(report))
     if not report.running:
         why = (
@@ -137,6 +138,17 @@ def size(c, image, json=False):
         report.to_dict(),
         view.size_view(report, int(settings.top_layers), int(settings.top_paths)),
     )
+
+
+def _celery_app() -> str | None:
+    """[tool.dockyard.celery] app of the project here, if there is one (a container's own command
+    usually names its app; this is for those that do not)."""
+    from dockyard.core.project import ProjectNotFound, find_project
+
+    try:
+        return find_project().settings.celery.app
+    except ProjectNotFound:
+        return None
 
 
 ns = Collection("troubleshoot", build, container, beat, size)

@@ -1,7 +1,7 @@
 """Card "Security": nothing secret baked into an image - no `.env` or key files, no tokens in ENV.
 
 Looks at three places, and reports names only, never a value:
-- files under `secret_paths` (default /code, /data, /root, /home): `.env` files, private keys
+- files under `secret_paths` (default /code, /data, /root, /home) and the image's WORKDIR: `.env` files, private keys
   (by name, or any small file holding a `PRIVATE KEY` block), credential files (.netrc, .pgpass,
   .git-credentials, .pypirc, .npmrc or docker config with auth entries);
 - the image's ENV: a variable named like a secret (…_SECRET…, …TOKEN…, …PASSWORD…, API_KEY, …)
@@ -115,6 +115,15 @@ def secret_files(root: str, entries: list[tuple[tarfile.TarInfo, bytes | None]],
     return found
 
 
+def search_roots(paths: list[str], workdir: str) -> list[str]:
+    """`secret_paths`, and the image's WORKDIR (where a site's code is) unless one of them holds it."""
+    roots = list(paths)
+    workdir = workdir.rstrip("/")
+    if workdir and not any(workdir == r.rstrip("/") or workdir.startswith(r.rstrip("/") + "/") for r in roots):
+        roots.append(workdir)
+    return roots
+
+
 def no_secrets(ctx: TargetContext) -> CheckResult:
     allow_env = list(ctx.settings.allow_env)
     findings = [f"ENV {name} has a value" for name in secret_env_names(ctx.config.get("Env") or [], allow_env)]
@@ -123,10 +132,11 @@ def no_secrets(ctx: TargetContext) -> CheckResult:
         for item in secret_history(ctx.history(), allow_env)
         if f"{item} has a value" not in findings
     ]
-    for root in ctx.settings.secret_paths:
+    roots = search_roots(list(ctx.settings.secret_paths), ctx.config.get("WorkingDir") or "")
+    for root in roots:
         findings += secret_files(root, ctx.read_tree(root), list(ctx.settings.allow_files))
     budget = "no secret files, ENV or build args"
-    searched = ", ".join(ctx.settings.secret_paths)
+    searched = ", ".join(roots)
     if not findings:
         return CheckResult(
             "no_secrets",
