@@ -1,7 +1,8 @@
 """Card "Security": nothing secret baked into an image - no `.env` or key files, no tokens in ENV.
 
 Looks at three places, and reports names only, never a value:
-- files under `secret_paths` (default /code, /data, /root, /home) and the image's WORKDIR: `.env` files, private keys
+- files under `secret_paths` (default /code, /data, /root, /home) and the image's WORKDIR, installed
+  Python packages (site-packages) aside: `.env` files, private keys
   (by name, or any small file holding a `PRIVATE KEY` block), credential files (.netrc, .pgpass,
   .git-credentials, .pypirc, .npmrc or docker config with auth entries);
 - the image's ENV: a variable named like a secret (…_SECRET…, …TOKEN…, …PASSWORD…, API_KEY, …)
@@ -99,6 +100,11 @@ def secret_file(path: str, data: bytes | None) -> str | None:
     return None
 
 
+# Installed Python packages are the registry's, not the site's: their own test fixtures (tornado's
+# test.key, say) are public, so they are not searched.
+THIRD_PARTY = ("*/site-packages/*", "*/dist-packages/*")
+
+
 def secret_files(root: str, entries: list[tuple[tarfile.TarInfo, bytes | None]], allow: list[str]) -> list[str]:
     """`/code/.env (env file)` for each secret file among an archive of `root`."""
     parent = posixpath.dirname(root.rstrip("/")) or "/"
@@ -107,7 +113,7 @@ def secret_files(root: str, entries: list[tuple[tarfile.TarInfo, bytes | None]],
         if not member.isfile():
             continue
         path = posixpath.join(parent, member.name)
-        if any(fnmatch.fnmatch(path, pattern) for pattern in allow):
+        if any(fnmatch.fnmatch(path, pattern) for pattern in (*THIRD_PARTY, *allow)):
             continue
         why = secret_file(path, data)
         if why:
