@@ -305,6 +305,7 @@ class ServiceSettings:
 # test image, and the two services the compose test stack runs beside them. The reference site's
 # web falls back to sqlite; its worker needs the database (DatabaseScheduler) and the broker and,
 # started alone, applies the migrations itself.
+_WORKER_ENVIRONMENT = {"DATABASE_URL": "{database_url}", "CELERY_BROKER_URL": "{broker_url}", "DJANGO_MIGRATE": "1"}
 DEFAULT_SERVICES = (
     ServiceSettings("web", "web", "dockyard.local/refsite-web", "refsite-web", "web"),
     ServiceSettings(
@@ -313,9 +314,7 @@ DEFAULT_SERVICES = (
         "dockyard.local/refsite-celery",
         "refsite-celery",
         "worker+beat",
-        environment=MappingProxyType(
-            {"DATABASE_URL": "{database_url}", "CELERY_BROKER_URL": "{broker_url}", "DJANGO_MIGRATE": "1"}
-        ),
+        environment=MappingProxyType(_WORKER_ENVIRONMENT),
     ),
     ServiceSettings(
         "flower",
@@ -324,6 +323,23 @@ DEFAULT_SERVICES = (
         None,
         "flower",
         environment=MappingProxyType({"CELERY_BROKER_URL": "{broker_url}"}),
+    ),
+    # The card's legacy targets: worker and beat apart, never deployed beside celery-unified.
+    ServiceSettings(
+        "celery-worker",
+        "celery-worker",
+        "dockyard.local/refsite-celery-worker",
+        None,
+        "worker",
+        environment=MappingProxyType(_WORKER_ENVIRONMENT),
+    ),
+    ServiceSettings(
+        "celery-beat",
+        "celery-beat",
+        "dockyard.local/refsite-celery-beat",
+        None,
+        "beat",
+        environment=MappingProxyType(_WORKER_ENVIRONMENT),
     ),
     ServiceSettings("test", "test", None, None, "test"),
     ServiceSettings("postgres", None, None, None, "database"),

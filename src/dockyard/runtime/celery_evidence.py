@@ -38,14 +38,17 @@ app_name, schedule, scheduler = sys.argv[1:4]
 out = {}
 try:
     from celery.app.utils import find_app
+    from celery.utils.imports import symbol_by_name
     app = find_app(app_name)
     configured = scheduler or app.conf.beat_scheduler
     if not isinstance(configured, str):
         configured = f"{configured.__module__}.{configured.__qualname__}"
     out["scheduler"] = configured
-    if "django_celery_beat" in configured:
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):
         import django
         django.setup()
+    cls = symbol_by_name(configured)
+    if any(c.__module__.startswith("django_celery_beat") for c in cls.__mro__):
         from django.db.models import Max
         from django_celery_beat.models import PeriodicTask
         last = PeriodicTask.objects.aggregate(last=Max("last_run_at"))["last"]

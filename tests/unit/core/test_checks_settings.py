@@ -17,8 +17,11 @@ def test_registry_runs_checks_in_the_documented_order():
 
 def test_defaults_come_from_the_card():
     settings = checks({})
-    assert settings.targets == ("web", "celery-unified", "flower", "test")
+    assert settings.targets == ("web", "celery-unified", "flower", "celery-worker", "celery-beat", "test")
     web, celery, flower = (settings.for_target(t) for t in ("web", "celery-unified", "flower"))
+    worker, beat = settings.for_target("celery-worker"), settings.for_target("celery-beat")
+    assert (worker.role, beat.role) == ("worker", "beat")
+    assert "celery_starts" in beat.checks and beat.shares_layers_with == "web" and beat.idle_memory_mb == 200
     assert (web.image_size_mb, celery.image_size_mb, flower.image_size_mb) == (1100, 1100, 300)
     assert web.idle_memory_mb + celery.idle_memory_mb == 750
     assert web.startup_seconds == 60 and web.uid == 1000 and web.node_modules_mb == 8
