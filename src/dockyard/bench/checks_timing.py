@@ -23,10 +23,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockyard.core.errors import DockyardError
 from dockyard.core.settings import ChecksSettings
+
+if TYPE_CHECKING:
+    from dockyard.runtime.site import Site
 
 CHECK_STARTUP_SECONDS = 240  # startup budget in both check runs: long enough for the card's 60 s interval
 
@@ -194,12 +197,14 @@ def time_checks(
     settings: ChecksSettings,
     run_id: str,
     log: Callable[[str], None],
+    site: Site | None = None,
 ) -> ChecksRun:
-    """Run `nox -s images`'s checks (not its build) on the given images; wall time and results."""
+    """Run `nox -s images`'s checks (not its build) on the given images; wall time and results.
+    `site` gives the checks the site's environment and its postgres/redis images."""
     from dockyard.images.pipeline import check_targets
 
     start = time.monotonic()
-    results = check_targets(targets, images, settings, run_id, log)
+    results = check_targets(targets, images, settings, run_id, log, site=site)
     wall = time.monotonic() - start
     return ChecksRun(images=dict(images), wall_seconds=round(wall, 1), results=[r.to_dict() for r in results])
 

@@ -9,6 +9,7 @@ succeeded`) from `[tool.dockyard.celery]`. A step the site has nothing for is sk
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -90,13 +91,15 @@ def run_compose_test(
     web_image: str | None = None,
     celery_image: str | None = None,
     timeout: float | None = None,
+    task_timeout: float | None = None,
     check_beat: bool = True,
     keep: bool = False,
     on_step: Callable[[str], None] = lambda name: None,
     on_line: Callable[[str], None] = lambda line: None,
     log: Callable[[str], None] = lambda message: None,
 ) -> ComposeReport:
-    """Run the compose test. Always takes the stack down (unless `keep`), on failure and Ctrl-C too."""
+    """Run the compose test. Always takes the stack down (unless `keep`), on failure and Ctrl-C too.
+    `task_timeout` overrides the round trip's and the heartbeat's timeouts."""
     settings = site.project.settings
     timeout = float(timeout or settings.test.timeout)
     stack = stacks.new_stack(site, web_image=web_image, celery_image=celery_image, log=log)
@@ -107,9 +110,13 @@ def run_compose_test(
             _up(stack, steps, on_line)
             _healthy(stack, steps, timeout)
             report.web_url = _health_endpoint(site, stack, steps)
-            _round_trip(site, stack, steps, settings.celery.round_trip)
+            trip, beat = settings.celery.round_trip, settings.celery.heartbeat
+            if task_timeout is not None:
+                trip = dataclasses.replace(trip, timeout=task_timeout) if trip else None
+                beat = dataclasses.replace(beat, timeout=task_timeout) if beat else None
+            _round_trip(site, stack, steps, trip)
             if check_beat:
-                _heartbeat(site, stack, steps, settings.celery.heartbeat)
+                _heartbeat(site, stack, steps, beat)
             else:
                 steps.skip("beat heartbeat", "skipped: --no-beat")
             report.ok = True

@@ -100,3 +100,29 @@ def test_the_stand_in_must_reach_the_dockerfile_through_the_bake_target():
         ConfigError, match="base image python:3.13-slim-trixie cannot be pulled .*invoke base.bootstrap"
     ):
         check_pullable(parsed, {"BASE_IMAGE": "python:3.13-slim-trixie"}, exists=lambda r: False)
+
+
+def test_base_image_from_the_environment_is_used_as_it_is(tmp_path, monkeypatch):
+    """Issue 14, defect 8: BASE_IMAGE in the environment wins; nothing is chosen (nor asked of the engine)."""
+    from dockyard.build.runner import bake_environment
+    from dockyard.core.project import Project
+
+    (tmp_path / "deployment").mkdir()
+    (tmp_path / "deployment" / "Dockerfile.multistage").write_text(
+        "ARG BASE_IMAGE=python:3.13-slim\nFROM ${BASE_IMAGE}\n"
+    )
+    monkeypatch.setenv("BASE_IMAGE", "registry.example/python:3.13-custom")
+    env = bake_environment(Project(tmp_path), {}, log=lambda m: None)
+    assert env["BASE_IMAGE"] == "registry.example/python:3.13-custom"
+
+
+def test_a_dockerfile_without_the_argument_gets_no_stand_in(tmp_path, monkeypatch):
+    from dockyard.build.runner import bake_environment
+    from dockyard.core.project import Project
+
+    (tmp_path / "deployment").mkdir()
+    (tmp_path / "deployment" / "Dockerfile.multistage").write_text("FROM python:3.13-slim\n")
+    monkeypatch.delenv("BASE_IMAGE", raising=False)
+    notes: list[str] = []
+    env = bake_environment(Project(tmp_path), {}, log=notes.append)
+    assert "BASE_IMAGE" not in env and notes == []  # never "using the local stand-in" when it will not be used
