@@ -57,8 +57,8 @@ def unique_name(prefix: str = "dockyard") -> str:
 def _loopback_ports(ports: dict[str, Any] | None) -> dict[str, Any] | None:
     """docker-py port bindings with every host side on 127.0.0.1.
 
-    `{"80/tcp": None}` -> a random loopback port; `{"80/tcp": 8000}` -> 127.0.0.1:8000;
-    `{"80/tcp": ("127.0.0.1", 8000)}` as is. Any other host address is refused.
+    `{"5000/tcp": None}` -> a random loopback port; `{"5000/tcp": 8000}` -> 127.0.0.1:8000;
+    `{"5000/tcp": ("127.0.0.1", 8000)}` as is. Any other host address is refused.
     """
     if not ports:
         return None
@@ -235,7 +235,7 @@ def cleanup_shield() -> Iterator[None]:
 # --------------------------------------------------------------------------- reading
 
 
-def host_port(container: Container, port: str = "80/tcp") -> int:
+def host_port(container: Container, port: str) -> int:
     """The loopback host port that `port` of a running container is published on."""
     container.reload()
     bindings = (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).get(port) or []

@@ -110,7 +110,7 @@ def beat(c, name, wait=0, json=False):
 
 @task(
     help={
-        "image": "image name or id, e.g. dockyard.local/refsite-web:latest",
+        "image": "image name or id, e.g. dockyard.local/shop-web:latest",
         "json": JSON_HELP,
     }
 )
