@@ -102,6 +102,15 @@ def diagnose_container(name: str, wait: float = 0.0, poll: float = 1.0, app: str
                 f"State.Status={status} ExitCode={state.get('ExitCode')}",
             ),
         )
+    elif evidence.beat_requested is None and diagnosis.start is None:
+        findings.append(
+            LogCause(
+                "not_celery",
+                "the container runs no celery worker or beat",
+                "point troubleshoot.beat at the container of the worker (celery worker --beat) or of beat",
+                " ".join(evidence.command),
+            )
+        )
     elif evidence.beat_requested and evidence.beat_process is False:
         findings.append(
             LogCause(
@@ -121,7 +130,7 @@ def diagnose_container(name: str, wait: float = 0.0, poll: float = 1.0, app: str
             )
         )
     elif (
-        evidence.beat_requested is not False
+        evidence.beat_requested
         and not evidence.beat_started
         and diagnosis.worker_ready is None
         and not findings
