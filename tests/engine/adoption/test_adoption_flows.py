@@ -48,8 +48,13 @@ def test_build_essential(adopted: Adopted, built: tuple) -> None:
 
 def test_nox_images_every_check_passes_or_is_rightly_skipped(adopted: Adopted, built: tuple) -> None:
     proc = adopted.run("nox", "-s", "images", timing="nox -s images", timeout=1200)
-    assert proc.returncode == 0, explain(proc)
     report = json.loads((adopted.root / ".dockyard" / "reports" / "images.json").read_text())
+    not_passed = [
+        f"{r['target']} {r['name']} {r['status']}: {r['measured']} | {r['detail']}"
+        for r in report["results"]
+        if r["status"] != "pass"
+    ]
+    assert proc.returncode == 0, explain(proc) + "\n" + "\n".join(not_passed)
     assert report["passed"] and report["error"] is None
     assert report["targets"] == ["web", "celery-unified", "flower", "celery-worker", "celery-beat", "test"]
     results = {(r["target"], r["name"]): r for r in report["results"]}
