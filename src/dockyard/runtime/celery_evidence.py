@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import asdict, dataclass, field
 
 from dockyard.core.commands import CeleryCommand, argv_of, celery_command
@@ -223,8 +224,29 @@ def gather(
 _JSON_LINE = re.compile(r"^\s*\{.*\}\s*$")
 
 
-def inspect(container: Container, app: str, command: str, node: str | None = None, timeout: float = 5) -> Answer:
-    """`celery --app APP inspect COMMAND --json [--destination NODE]` inside the container."""
+def inspect(
+    container: Container,
+    app: str,
+    command: str,
+    node: str | None = None,
+    timeout: float = 5,
+    attempts: int = 3,
+) -> Answer:
+    """`celery --app APP inspect COMMAND --json [--destination NODE]` inside the container; a
+    failed answer is asked again (`attempts` in all, 2 s apart), as a HEALTHCHECK retries: one
+    lost reply or one failed name lookup on a busy engine is not a dead worker."""
+    answer = _inspect_once(container, app, command, node, timeout)
+    for attempt in range(2, attempts + 1):
+        if answer.ok:
+            break
+        time.sleep(2)
+        answer = _inspect_once(container, app, command, node, timeout)
+        if not answer.ok:
+            answer.detail += f" (asked {attempt} times)"
+    return answer
+
+
+def _inspect_once(container: Container, app: str, command: str, node: str | None, timeout: float) -> Answer:
     argv = ["timeout", str(EXEC_TIMEOUT), "celery", "--app", app, "inspect", command, "--json"]
     argv += ["--timeout", f"{timeout:g}"]
     if node:

@@ -160,7 +160,7 @@ def _worker_ready(container: Container, report: CeleryReport, steps: Steps, app:
             if app and (report.worker_line or time.monotonic() - asked >= STRUCTURED_EVERY):
                 asked = time.monotonic()
                 node = celery_logs.worker_node(text) or f"celery@{container.attrs['Config'].get('Hostname', '')}"
-                answer = celery_evidence.inspect(container, app, "ping", node)
+                answer = celery_evidence.inspect(container, app, "ping", node, attempts=1)
                 if answer.ok:
                     report.ping = "answered by " + ", ".join(answer.replies)
                     registered = celery_evidence.inspect(container, app, "registered", node)
