@@ -7,6 +7,7 @@ nox -s tests -- -m "not engine"
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import nox
@@ -15,6 +16,19 @@ nox.needs_version = ">=2025.02.09"
 nox.options.reuse_venv = "yes"  # warm runs skip the install; CI starts from a fresh clone anyway
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+# nox stops a session's command on Ctrl-C (wait, SIGTERM, SIGKILL); let SIGTERM and SIGHUP (a CI
+# timeout, a closed terminal) take the same path instead of killing nox and orphaning the command.
+signal.signal(signal.SIGTERM, _interrupt)
+signal.signal(signal.SIGHUP, _interrupt)
+# How long a command gets to clean up once nox was interrupted: first `interrupt`, then SIGTERM
+# (dockyard's entry points clean up on either) and `terminate` more before SIGKILL.
+CLEANUP_SECONDS = {"interrupt_timeout": 5, "terminate_timeout": 120}
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -41,7 +55,7 @@ def tests(session: nox.Session) -> None:
 def images(session: nox.Session) -> None:
     """Build every image from the tracked files and run the image checks (-- TARGET for one)."""
     install(session)
-    session.run("python", "-m", "dockyard.images_run", *session.posargs)
+    session.run("python", "-m", "dockyard.images_run", *session.posargs, **CLEANUP_SECONDS)
 
 
 @nox.session(default=False)
@@ -50,7 +64,7 @@ def bench(session: nox.Session) -> None:
     if not Path("bench/run.py").is_file():
         session.skip("bench/run.py does not exist yet")
     install(session)
-    session.run("python", "bench/run.py", *session.posargs)
+    session.run("python", "bench/run.py", *session.posargs, **CLEANUP_SECONDS)
 
 
 if __name__ == "__main__":

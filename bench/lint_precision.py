@@ -84,6 +84,7 @@ class Project:
     style: str
     problems: list[Problem] = field(default_factory=list)
     noise: list[Noise] = field(default_factory=list)
+    held_out: bool = False  # written and labelled after the rules were finished
 
 
 def load_labels(path: Path, corpus: Path | None = None) -> list[Project]:
@@ -97,7 +98,12 @@ def load_labels(path: Path, corpus: Path | None = None) -> list[Project]:
     projects = []
     for name, body in (data.get("projects") or {}).items():
         where = f"{path.name} [projects.{name}]"
-        project = Project(name=name, lint_path=str(body.get("lint", ".")), style=str(body.get("style", "")))
+        project = Project(
+            name=name,
+            lint_path=str(body.get("lint", ".")),
+            style=str(body.get("style", "")),
+            held_out=bool(body.get("held_out", False)),
+        )
         for raw in body.get("problem", []):
             key = _required(raw, "key", where)
             label = f"{where} problem {key!r}"
@@ -386,14 +392,35 @@ def render_text(scores: list[ProjectScore], show: str | None) -> str:
     without = [s.project.name for s in scores if s.hadolint not in ("ran", "disabled")]
     if without:
         out.append(f"note: hadolint did not run for {', '.join(without)}: DL findings are missing from these figures")
+    for label, part in _parts(scores):
+        figures = totals(part)
+        out.append(
+            f"{label} ({len(part)} projects): {figures.findings} findings, {figures.expected} expected, "
+            f"precision {percent(figures.precision)}, recall {percent(figures.recall)}"
+        )
     out.append(f"precision {percent(total.precision)}")
     out.append(f"recall {percent(total.recall)}")
     return "\n".join(out)
 
 
+def _parts(scores: list[ProjectScore]) -> list[tuple[str, list[ProjectScore]]]:
+    """The projects the rules were developed on, and the held-out ones, when there are both."""
+    held_out = [s for s in scores if s.project.held_out]
+    developed = [s for s in scores if not s.project.held_out]
+    if not held_out or not developed:
+        return []
+    return [("developed on", developed), ("held out", held_out)]
+
+
 def to_json(scores: list[ProjectScore]) -> dict[str, Any]:
     total = totals(scores)
+    parts = {
+        key: {"projects": [s.project.name for s in part], "precision": t.precision, "recall": t.recall}
+        for (label, part) in _parts(scores)
+        for key, t in [("held_out" if label == "held out" else "developed_on", totals(part))]
+    }
     return {
+        **parts,
         "precision": total.precision,
         "recall": total.recall,
         "findings": total.findings,

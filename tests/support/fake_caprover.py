@@ -19,6 +19,13 @@ Modelled on caprover/caprover:
 It also accepts proxy-form requests (`POST http://captain.127.0.0.1/api/...`):
 the `caprover` CLI always talks to port 80/443 of `captain.<host>`, so the
 parity test reaches this server by setting HTTP_PROXY. Listens on 127.0.0.1 only.
+
+Hostile or broken servers, for the fault-injection suite (tests/faults/): `description` replaces
+the text of a successful answer (`{token}` in it echoes the app token the request carried, e.g. to
+see that dockyard scrubs it; ANSI escapes to see that they never reach a terminal); `drip_seconds`
+sends the answer one byte at a time; `body_bytes` pads a successful answer to that size, streamed
+(a 300 MB answer is never held in memory here); `drop_connection` reads the request and closes the
+connection without a word. `received` is set as soon as a request has been read.
 """
 
 from __future__ import annotations
@@ -67,11 +74,16 @@ class FakeCapRover:
         None  # answer every authorized deploy with this CapRover status
     )
     redirect_to: str | None = None  # answer every request with a 302 to this URL
+    description: str | None = None  # text of a successful answer; "{token}" echoes the request's token
+    drip_seconds: float = 0.0  # send the answer one byte every this many seconds
+    body_bytes: int = 0  # pad a successful answer to this many bytes (streamed)
+    drop_connection: bool = False  # read the request, then close without answering
     requests: list[Recorded] = field(default_factory=list)
     deployed: list[Deployed] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
+        self.received = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
@@ -131,16 +143,17 @@ class FakeCapRover:
         if not definition:
             return _api(1108, "Either tarballfile or captainDefinitionContent should be present.")
         if self.status is not None:
-            return _api(*self.status)
+            return _api(self.status[0], self.status[1].replace("{token}", token))
         try:
             image = json.loads(definition).get("imageName", "")
         except (json.JSONDecodeError, AttributeError):
             image = ""
         detached = bool(req.query.get("detached", [""])[0])
         self.deployed.append(Deployed(app, image, str(body.get("gitHash") or ""), detached))
-        if detached:
-            return _api(101, "Deploy is started")
-        return _api(100, "Deploy is done")
+        status, said = (101, "Deploy is started") if detached else (100, "Deploy is done")
+        if self.description is not None:
+            said = self.description.replace("{token}", token)
+        return _api(status, said)
 
 
 def _api(status: int, description: str) -> tuple[int, str, bytes]:
@@ -173,21 +186,46 @@ def _handler_for(fake: FakeCapRover) -> type[BaseHTTPRequestHandler]:
                 body=body,
             )
             fake.requests.append(req)
+            fake.received.set()
+            if fake.drop_connection:
+                self.close_connection = True
+                return
             status, content_type, payload = fake.answer(req)
             if fake.redirect_to:
                 status, content_type, payload = 302, "text/plain; charset=utf-8", b"Found"
+            head, padding, tail = payload, 0, b""
+            if fake.body_bytes and status == 200 and payload.endswith(b'", "data": {}}'):
+                tail = b'", "data": {}}'
+                head = payload[: -len(tail)]
+                padding = max(0, fake.body_bytes - len(head) - len(tail))
             try:
                 self.send_response(status)
                 if fake.redirect_to:
                     self.send_header("Location", fake.redirect_to)
                 self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Content-Length", str(len(head) + padding + len(tail)))
                 self.send_header("Connection", "close")
                 self.end_headers()
-                self.wfile.write(payload)
+                self.wfile.flush()
+                self._send(head)
+                while padding > 0:
+                    chunk = min(padding, 1 << 20)
+                    self.wfile.write(b"x" * chunk)
+                    padding -= chunk
+                self._send(tail)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (timeout tests)
             self.close_connection = True
+
+        def _send(self, data: bytes) -> None:
+            if not fake.drip_seconds:
+                self.wfile.write(data)
+                return
+            for i in range(len(data)):
+                if fake._stop.wait(fake.drip_seconds):
+                    return
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
 
         do_GET = do_POST = do_PATCH = _serve
 

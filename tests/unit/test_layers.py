@@ -29,6 +29,7 @@ MAY_USE = {
     "prune": BASE | {"docker", "build", "deploy", "prune"},
     "lint": BASE | {"docker", "dockerfile", "lint"},
     "bench": BASE | {"docker", "dockerfile", "build", "runtime", "images", "bench"},
+    "init": BASE | {"dockerfile", "lint", "init"},
     "cli": None,  # the top: anything
 }
 # outside libraries -> the only packages that import them

@@ -43,7 +43,9 @@ class Builder:
     log: Callable[[str], None]
 
     def bake(self, names: list[str], no_cache: bool = False) -> BuildResult:
-        request = BuildRequest(names=names, no_cache=no_cache, context_root=self.root, variables={"TAG": self.tag})
+        request = BuildRequest(
+            names=names, no_cache=no_cache, context_root=self.root, variables={"TAG": self.tag}, owned=True
+        )
         with self.progress() as on_update:
             return run_build(self.project, request, on_update=on_update, log=self.log)
 

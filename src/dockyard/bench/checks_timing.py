@@ -16,17 +16,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from dockyard.core.errors import DockyardError
+from dockyard.core.run import run_id
 from dockyard.core.settings import ChecksSettings
+from dockyard.core.signals import shield
 
 if TYPE_CHECKING:
     from dockyard.runtime.site import Site
@@ -113,6 +117,26 @@ def has_images_session(root: Path, nox: str) -> bool:
     return any(s.get("session") == "images" or s.get("name") == "images" for s in sessions)
 
 
+def run_passing_interrupts(argv: list[str], cwd: Path, sink: IO[str], grace: float = 120) -> int:
+    """Run a child (nox) in this run (same run id, so its leftovers are named like ours); when
+    this run is interrupted, pass it a Ctrl-C and give it `grace` seconds to clean up first."""
+    proc = subprocess.Popen(
+        argv, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT, env={**os.environ, "DOCKYARD_RUN_ID": run_id()}
+    )
+    try:
+        return proc.wait()
+    except BaseException:
+        with shield():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(timeout=grace)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        raise
+
+
 def time_nox_images(root: Path, out_dir: Path, log: Callable[[str], None]) -> NoxRun:
     """Warm nox's virtualenv and pip's cache (not timed), then time `nox -s images`."""
     nox = nox_command()
@@ -121,19 +145,14 @@ def time_nox_images(root: Path, out_dir: Path, log: Callable[[str], None]) -> No
     out_dir.mkdir(parents=True, exist_ok=True)
     log_path = out_dir / "nox-images.log"
     with open(log_path, "w", encoding="utf-8") as sink:
-        warm = subprocess.run(
-            nox_images_argv(nox, out_dir, install_only=True),
-            cwd=root,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-        if warm.returncode != 0:
-            raise NoxUnavailable(f"nox could not set up the images session (exit {warm.returncode}; log: {log_path})")
+        warm = run_passing_interrupts(nox_images_argv(nox, out_dir, install_only=True), root, sink)
+        if warm != 0:
+            raise NoxUnavailable(f"nox could not set up the images session (exit {warm}; log: {log_path})")
         sink.write("\n----- timed run -----\n")
         sink.flush()
         argv = nox_images_argv(nox, out_dir)
         start = time.monotonic()
-        proc = subprocess.run(argv, cwd=root, stdout=sink, stderr=subprocess.STDOUT)
+        returncode = run_passing_interrupts(argv, root, sink)
         wall = time.monotonic() - start
     report: dict[str, Any] = {}
     report_path = out_dir / "nox-images.json"
@@ -145,7 +164,7 @@ def time_nox_images(root: Path, out_dir: Path, log: Callable[[str], None]) -> No
     return NoxRun(
         argv=argv,
         wall_seconds=round(wall, 1),
-        returncode=proc.returncode,
+        returncode=returncode,
         log_path=str(log_path),
         report=report,
     )

@@ -22,6 +22,7 @@ from dockyard.bench.builds import Builder, cached_percent, steps_text
 from dockyard.bench.edits import plan_edits
 from dockyard.bench.metrics import METRICS
 from dockyard.bench.report import BenchReport, markdown, write_json, write_text
+from dockyard.core import run_record
 from dockyard.core.errors import ConfigError, DockyardError, EngineUnavailable
 from dockyard.core.project import Project, find_project
 from dockyard.core.settings import BenchSettings
@@ -318,6 +319,7 @@ def _runtime(
                 ("celery-unified", "startup.celery.card_way.seconds"),
             ):
                 card_tag = f"{images[target].rsplit(':', 1)[0]}-cardhealth:{tag}"
+                run_record.note_tags([card_tag])  # the run's own: reaped should the run be killed
                 try:
                     card_images[target] = cardway.build_card_image(images[target], target, card_tag)
                 except MEASUREMENT_ERRORS as exc:

@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.core.errors import ConfigError, DockyardError
 from dockyard.core.resources import resource
+from dockyard.core.tempdirs import run_tempdir
 from dockyard.docker.images import build_context, image_exists, import_rootfs, pullable
 from dockyard.docker.lock import exclusive_build
 from dockyard.dockerfile.graph import StageGraph
@@ -254,8 +254,8 @@ def bootstrap_debian(
     if shutil.which("debootstrap") is None:
         raise DockyardError("debootstrap is not installed: apt-get install debootstrap (as root)")
     mirror = debian_mirror()
-    with tempfile.TemporaryDirectory(prefix="dockyard-rootfs-") as tmp:
-        rootfs = Path(tmp) / "rootfs"
+    with run_tempdir("rootfs") as tmp:
+        rootfs = tmp / "rootfs"
         log(f"debootstrap {suite} from {mirror} (about 30 s)")
         _run(["debootstrap", "--variant=minbase", "--include=ca-certificates", suite, str(rootfs), mirror])
         slim_rootfs(rootfs)

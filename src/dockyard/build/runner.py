@@ -9,7 +9,6 @@ format, to a log under .dockyard/logs/.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -17,15 +16,19 @@ from pathlib import Path
 
 from dockyard.build.base_images import BASE_ARG, check_pullable, choose_image, project_base_image, uses_base_arg
 from dockyard.build.failure import BuildFailed, failed_step
+from dockyard.build.preflight import refuse_unbuildable, target_dockerfile
 from dockyard.build.progress import BuildProgress, RawJsonReader, Update, step_counts
+from dockyard.core import run_record
 from dockyard.core.errors import ConfigError
 from dockyard.core.project import Project
-from dockyard.docker import buildx
+from dockyard.core.run import run_labels
+from dockyard.core.tempdirs import run_tempdir
+from dockyard.docker import buildx, cli
 from dockyard.docker.client import client
 from dockyard.docker.images import image_size
 from dockyard.docker.lock import exclusive_build
 from dockyard.dockerfile.bake import BakeFile, BakeTarget, load_bake
-from dockyard.dockerfile.graph import StageGraph, stage_closure
+from dockyard.dockerfile.graph import StageGraph, refuse_cycles, stage_closure
 from dockyard.dockerfile.parser import Dockerfile, parse_dockerfile
 
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -61,6 +64,9 @@ class BuildRequest:
     no_cache: bool = False
     context_root: Path | None = None  # defaults to the project root
     variables: dict[str, str] = field(default_factory=dict)  # bake variables (REGISTRY, TAG, ...)
+    # The tags are the run's own (e.g. `images-<run id>`): the images get the run's labels, and the
+    # tags go into the run's record before the build, so a killed run's images are reaped.
+    owned: bool = False
 
 
 def ca_bundle(project: Project) -> str:
@@ -79,7 +85,7 @@ def bake_environment(
     Dockerfile takes it as an argument, the upstream image or its local stand-in."""
     env = dict(os.environ)
     env.update(variables)
-    if not env.get(BASE_ARG):
+    if not env.get(BASE_ARG, "").strip():  # the caller's or the environment's BASE_IMAGE wins
         env.pop(BASE_ARG, None)
         dockerfile_path = (root or project.root) / project.settings.dockerfile
         dockerfile = parse_dockerfile(dockerfile_path) if dockerfile_path.is_file() else None
@@ -89,13 +95,6 @@ def bake_environment(
             env[BASE_ARG] = choose_image(upstream, settings.local_base_image, log=log)
     env.setdefault("CA_CERTS", ca_bundle(project))
     return env
-
-
-def target_dockerfile(root: Path, target: BakeTarget) -> Path:
-    """The Dockerfile a bake target builds: `dockerfile` relative to `context`, relative to the root."""
-    context = root / (target.context or ".")
-    dockerfile = Path(target.dockerfile or "Dockerfile")
-    return dockerfile if dockerfile.is_absolute() else context / dockerfile
 
 
 def run_build(
@@ -109,6 +108,8 @@ def run_build(
     bake_file = root / project.settings.bake_file
     if not bake_file.is_file():
         raise ConfigError(f"bake file not found: {bake_file}")
+    # before any Engine contact: the names exist, each Dockerfile reads and parses, no stage cycle
+    refuse_unbuildable(root, bake_file, request.names, request.variables)
     client()  # fail early, with one line, when the daemon is down
     env = bake_environment(project, request.variables, log, root)
     definition = load_bake(bake_file, parser="buildx", cwd=root, env=env)
@@ -116,14 +117,23 @@ def run_build(
     dockerfiles = _dockerfiles(root, definition, targets)
     for name in targets:  # one line naming what to change, before BuildKit fails on a pull
         check_pullable(dockerfiles[name], dict(definition.targets[name].args))
+    for name in targets:  # again with the variables the build really gets: never a cycle to BuildKit
+        refuse_cycles(dockerfiles[name], definition.targets[name].args)
 
     log_dir = project.root / ".dockyard" / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. .dockyard is a file
+        raise ConfigError(f"cannot create the build log directory {log_dir}: {exc.strerror or exc}") from None
     log_path = log_dir / f"bake-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     progress = BuildProgress()
-    with tempfile.TemporaryDirectory(prefix="dockyard-bake-") as tmp:
-        metadata_file = Path(tmp) / "metadata.json"
-        argv = buildx.bake_argv(bake_file, targets, metadata_file, no_cache=request.no_cache)
+    overrides = []
+    if request.owned:
+        run_record.note_tags([tag for name in targets for tag in definition.targets[name].tags])
+        overrides = [f"*.labels.{key}={value}" for key, value in run_labels().items()]
+    with run_tempdir("bake") as tmp:
+        metadata_file = tmp / "metadata.json"
+        argv = buildx.bake_argv(bake_file, targets, metadata_file, no_cache=request.no_cache, overrides=overrides)
         with exclusive_build(log), open(log_path, "w", encoding="utf-8") as sink:
             start = time.monotonic()
             returncode = _stream(argv, root, env, progress, sink, on_update)
@@ -133,16 +143,13 @@ def run_build(
     if returncode != 0:
         raise BuildFailed(targets, str(log_path), failed_step(progress, dockerfiles), progress.failure)
 
-    graphs = {name: StageGraph(dockerfile) for name, dockerfile in dockerfiles.items()}
     began = progress.started_at()
     results = []
     for name in targets:
         target = definition.targets[name]
         tags = buildx.image_names(metadata.get(name, {})) or list(target.tags)
         tag = tags[0] if tags else ""
-        stage = target.stage or dockerfiles[name].stages[-1].label
-        stages = stage_closure(graphs[name], stage)
-        cached, total = step_counts(progress, stages)
+        cached, total = step_counts(progress, target_stages(dockerfiles[name], target))
         written = progress.export_completed(name, only_target=len(targets) == 1)
         results.append(
             TargetResult(
@@ -155,6 +162,8 @@ def run_build(
                 tags=tags,
             )
         )
+    if request.owned:  # what bake wrote, should it differ from what the definition said
+        run_record.note_tags([tag for result in results for tag in result.tags])
     cached, total = step_counts(progress)
     return BuildResult(
         targets=results,
@@ -164,6 +173,13 @@ def run_build(
         base_image=env.get(BASE_ARG) or _first_base(dockerfiles, definition, targets),
         log_path=str(log_path),
     )
+
+
+def target_stages(dockerfile: Dockerfile, target: BakeTarget) -> set[str]:
+    """The stages a target's build runs: its stage and what it is built from, with `--from` values
+    expanded under the target's bake args, as BuildKit expands them."""
+    stage = target.stage or dockerfile.stages[-1].label
+    return stage_closure(StageGraph(dockerfile, target.args), stage)
 
 
 def _dockerfiles(root: Path, definition: BakeFile, targets: list[str]) -> dict[str, Dockerfile]:
@@ -208,7 +224,6 @@ def _stream(argv, root, env, progress: BuildProgress, sink, on_update) -> int:  
             for update in progress.apply(item):
                 on_update(update)
         return proc.wait()
-    except BaseException:
-        proc.terminate()
-        proc.wait(timeout=30)
+    except BaseException:  # interrupted: bake must not go on writing images after the cleanup
+        cli.stop(proc, grace=30)
         raise

@@ -7,13 +7,16 @@ import sys
 from pathlib import Path
 
 from dockyard.bench.runner import BenchOptions
-from dockyard.cli.errors import run_main, sigterm_as_interrupt
+from dockyard.cli.errors import run_main
+from dockyard.cli.sweep import sweep_before_engine
 from dockyard.images.export import SOURCES
 
 
-def run_bench(options: BenchOptions) -> None:
+def run_bench(options: BenchOptions, sweep: bool = False) -> None:
     """Run, print the table and where the reports went; raise when figures are missing
-    (or, with --strict, targets missed)."""
+    (or, with --strict, targets missed). `sweep`: reap what killed runs left, first."""
+    if sweep:
+        sweep_before_engine()
     from dockyard.bench.runner import execute, verdict
     from dockyard.cli.console import console, progress_console
     from dockyard.cli.views.bench import bench_table
@@ -62,9 +65,6 @@ def parse_args(argv: list[str]) -> BenchOptions:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Ctrl-C, SIGTERM and SIGHUP remove what the run made, then one `error:` line, exit 128+N."""
     options = parse_args(sys.argv[1:] if argv is None else argv)
-    sigterm_as_interrupt()
-    return run_main(
-        lambda: run_bench(options),
-        interrupted="interrupted: the run's containers, networks and images were removed",
-    )
+    return run_main(lambda: run_bench(options, sweep=True))

@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from dockyard.cli.errors import run_main, sigterm_as_interrupt
+from dockyard.cli.errors import run_main
+from dockyard.cli.sweep import sweep_before_engine
 from dockyard.images.export import SOURCES
 from dockyard.images.pipeline import DEFAULT_JSON, DEFAULT_JUNIT, RunOptions
 
@@ -51,18 +52,14 @@ def parse_args(argv: list[str]) -> tuple[RunOptions, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Ctrl-C, SIGTERM and SIGHUP remove what the run made, then one `error:` line, exit 128+N."""
     options, progress = parse_args(sys.argv[1:] if argv is None else argv)
-    sigterm_as_interrupt()  # CI timeouts: clean up as on Ctrl-C
-    return run_main(
-        lambda: _run(options, progress),
-        interrupted="interrupted: the run's containers, networks and images were removed",
-    )
+    return run_main(lambda: _run(options, progress))
 
 
 def _run(options: RunOptions, progress: str) -> int:
-    from rich.console import Console
-
-    from dockyard.cli.console import console, progress_console
+    sweep_before_engine()
+    from dockyard.cli.console import console, plain_console, progress_console
     from dockyard.cli.views.build import progress_for
     from dockyard.cli.views.images import summary_line, target_table
     from dockyard.core.errors import CheckFailed
@@ -76,7 +73,7 @@ def _run(options: RunOptions, progress: str) -> int:
         log=lambda message: progress_console.print(message, markup=False, highlight=False),
         progress=progress_for(progress),
     )
-    out = console if console.is_terminal else Console(highlight=False, width=160)  # CI logs
+    out = console if console.is_terminal else plain_console(160)  # CI logs
     for target in report.targets:
         out.print(target_table(report, target))
     json_path, junit_path = report_paths(project, options)

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.core.errors import ConfigError
-from dockyard.core.settings import Settings, load_settings
+from dockyard.core.files import read_text
+from dockyard.core.settings import Settings, load_settings, toml_repr
 
 
 class ProjectNotFound(ConfigError):
@@ -40,9 +41,13 @@ def find_project(start: Path | None = None) -> Project:
 def read_config(pyproject: Path) -> dict[str, Any]:
     """The raw `[tool.dockyard]` table of `pyproject` ({} when there is none)."""
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_text(pyproject))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{pyproject}: not valid TOML ({exc})") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {pyproject}: {exc.strerror or exc}") from None
-    return data.get("tool", {}).get("dockyard", {})
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{pyproject}: [tool] must be a table, got tool = {toml_repr(tool)}")
+    dockyard = tool.get("dockyard", {})
+    if not isinstance(dockyard, dict):
+        raise ConfigError(f"{pyproject}: [tool.dockyard] must be a table, got {toml_repr(dockyard)}")
+    return dockyard

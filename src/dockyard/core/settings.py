@@ -441,12 +441,20 @@ class LintSettings:
 
     # rule ids (DY004), rule names (npm-dev-dependencies) or hadolint codes (DL3008) to switch off
     disable: tuple[str, ...] = strings([])
+    # opt-in rules (DY009) and hadolint codes outside the recommended list to switch on
+    enable: tuple[str, ...] = strings([])
     # bake targets / compose services (or their stages) that never run in production
     ephemeral: tuple[str, ...] = strings(["test"])
     # name the runtime stages yourself instead of deriving them from bake and compose
     runtime_stages: tuple[str, ...] = strings([])
-    uid: int = integer(1000, minimum=0)  # the uid the images must run as (the card: 1000)
+    # The project's policies (warnings). uid: the uid every image must run as; unset, any fixed
+    # non-root uid passes (`dockyard init` writes the card's 1000).
+    uid: int | None = integer(None, minimum=1)
+    npm_omit_dev: bool = flag(True)  # devDependencies must not reach a shipped image (the card's --omit=dev)
+    strict: bool = flag(False)  # warnings fail the run too (as `--strict` does)
     hadolint: bool = flag(True)  # run hadolint beside the rules when it is installed
+    # recommended: only the hadolint rules that earn their place (docs/lint-rules.md); all: every one
+    hadolint_rules: str = choice("recommended", ("recommended", "all"))
     # DL3008 wants every apt package pinned, which breaks the build at each security update
     hadolint_ignore: tuple[str, ...] = strings(["DL3008"])
     hadolint_threshold: str = choice("warning", ("error", "warning", "info", "style"))

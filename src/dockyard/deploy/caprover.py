@@ -16,7 +16,10 @@ the server answers only when the deploy is done (`--wait`). See docs/rollback.md
 
 The app token is a secret: it is read from the environment or a file, kept in
 an `AppToken` whose repr is masked, put only in the request header, and scrubbed
-from any text that could reach output.
+from any text that could reach output. Whatever the server says (a description,
+an error page) is scrubbed of the token, stripped of terminal escapes and cut to
+one line on every path, success included (`server_text`). The request itself goes
+through dockyard.deploy.transport: a total deadline, a bounded answer, no redirects.
 """
 
 from __future__ import annotations
@@ -25,17 +28,17 @@ import json
 import os
 import re
 import stat
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from http.client import HTTPException
 from pathlib import Path
 
 from dockyard.core.errors import ConfigError, DockyardError
+from dockyard.core.files import read_text
 from dockyard.core.project import Project
-from dockyard.deploy import history
+from dockyard.core.redact import scrub
+from dockyard.core.untrusted import one_line
+from dockyard.deploy import history, transport
 
 API_BASE = "/api/v2"
 APP_DATA_PATH = API_BASE + "/user/apps/appData/{app}"
@@ -132,7 +135,7 @@ class AppToken:
         return self._value
 
     def scrub(self, text: str) -> str:
-        return text.replace(self._value, "***") if self._value else text
+        return scrub(text, [self._value])
 
     def __repr__(self) -> str:
         return f"AppToken(***, source={self.source!r})"
@@ -215,11 +218,14 @@ def normalize_url(url: str) -> str:
     url = url.strip()
     if not url:
         return ""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"CapRover URL {safe_url(url)!r} must look like https://captain.your-root.domain"
-        )
+    shape = f"CapRover URL {safe_url(url)!r} must look like https://captain.your-root.domain"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        hostname, port = parts.hostname, parts.port
+    except ValueError as exc:  # "http://[::1" (unclosed bracket), port 99999 or "abc"
+        raise ConfigError(f"{shape} ({exc})") from None
+    if parts.scheme not in ("http", "https") or not hostname or port == 0:
+        raise ConfigError(shape)
     if parts.username or parts.password:
         raise ConfigError(
             "the CapRover URL must not contain credentials; the app token goes in "
@@ -237,10 +243,11 @@ def safe_url(url: str) -> str:
         parts = urllib.parse.urlsplit(url)
     except ValueError:
         return "<invalid URL>"
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+    host = parts.netloc.rpartition("@")[2]  # as written (a bad port included), without userinfo
+    shown = urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+    if not parts.netloc and "@" in shown:  # "user:pw@host" without "//": userinfo all the same
+        shown = "***@" + shown.rpartition("@")[2]
+    return one_line(shown)
 
 
 def env_name_for(service: str) -> str:
@@ -274,12 +281,11 @@ def resolve_token(
 
 
 def _token_from_file(path: Path, service: str, app: str, warn: Callable[[str], None]) -> AppToken:
+    # a regular file only (a FIFO would block the deploy), never quoted back in a message
+    text = read_text(path, limit=64 * 1024, what=f"token file {path}")
     try:
-        text = path.read_text(encoding="utf-8")
         mode = path.stat().st_mode
-    except FileNotFoundError:
-        raise ConfigError(f"token file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"cannot read token file {path}: {type(exc).__name__}") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         warn(f"token file {path} is readable by others; chmod 600 it")
@@ -368,7 +374,7 @@ def interpret(http_status: int, body: bytes, app: str, url: str) -> Outcome:
     except (UnicodeDecodeError, json.JSONDecodeError):
         data = None
     if http_status != 200 or not isinstance(data, dict) or not isinstance(data.get("status"), int):
-        snippet = _first_line(body.decode("utf-8", "replace"))[:80] or "empty body"
+        snippet = one_line(_first_line(body.decode("utf-8", "replace"))[:80]) or "empty body"
         if http_status == 504:
             raise DeployTimeout(
                 f"the proxy in front of CapRover at {where} gave up waiting (HTTP 504); the "
@@ -406,61 +412,56 @@ def interpret(http_status: int, body: bytes, app: str, url: str) -> Outcome:
     raise DeployRefused(f"CapRover refused the deploy of {app!r} ({said})")
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Never follow a redirect: it would carry the token header to another address."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
+def server_text(text: str, token: AppToken | None) -> str:
+    """What a server said, safe to show and record: the token (and URL passwords) masked, no
+    terminal escapes, one line. Every text from the server goes through here, on every path."""
+    return one_line(token.scrub(text) if token is not None else scrub(text, []))
 
 
-def send(request: Request, timeout: float, token: AppToken, app: str) -> Outcome:
-    """Send `request`; every failure becomes a one-line CapRoverError without the token in it."""
+def send(
+    request: Request,
+    timeout: float,
+    token: AppToken,
+    app: str,
+    on_sent: Callable[[], None] = lambda: None,
+    max_bytes: int = transport.DEFAULT_MAX_BYTES,
+) -> Outcome:
+    """Send `request` within a total deadline of `timeout` seconds; `on_sent` is called once the
+    request has left. Every failure becomes a one-line CapRoverError without the token in it."""
     where = safe_url(request.url)
-    req = urllib.request.Request(
-        request.url, data=request.body, method=request.method, headers=request.headers
-    )
     try:
-        with _OPENER.open(req, timeout=timeout) as response:
-            status, body = response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        status, body = exc.code, _read_quietly(exc)
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError):
-            raise DeployTimeout(
-                f"could not connect to CapRover at {where} within {timeout:g} s; "
-                f"check the {app} app in the dashboard before retrying"
-            ) from None
-        text = token.scrub(
-            reason.strerror if isinstance(reason, OSError) and reason.strerror else str(reason)
+        response = transport.request(
+            request.method, request.url, request.headers, request.body, timeout, max_bytes, on_sent
         )
-        raise Unreachable(
-            f"cannot reach CapRover at {where} ({text}); nothing was deployed"
-        ) from None
-    except TimeoutError:
-        raise DeployTimeout(
-            f"no answer from CapRover at {where} within {timeout:g} s; the deploy may have "
-            f"started: check the {app} app in the dashboard"
-        ) from None
-    except (ConnectionError, HTTPException, OSError) as exc:
-        raise DeployTimeout(
-            f"the connection to CapRover at {where} broke before it answered "
-            f"({type(exc).__name__}); the deploy may have started: check the dashboard"
-        ) from None
+    except transport.TransportError as exc:
+        raise _transport_failure(exc, where, timeout, app, token) from None
     try:
-        return interpret(status, body, app, request.url)
+        outcome = interpret(response.status, response.body, app, request.url)
     except CapRoverError as exc:
-        raise type(exc)(token.scrub(str(exc))) from None
+        raise type(exc)(server_text(str(exc), token)) from None
+    return Outcome(outcome.status, server_text(outcome.description, token), outcome.result)
 
 
-def _read_quietly(exc: urllib.error.HTTPError) -> bytes:
-    try:
-        return exc.read()
-    except (OSError, HTTPException):
-        return b""
+def _transport_failure(
+    exc: transport.TransportError, where: str, timeout: float, app: str, token: AppToken
+) -> CapRoverError:
+    said = server_text(str(exc), token)
+    if isinstance(exc, transport.Unreachable) or not exc.sent:
+        return Unreachable(f"cannot reach CapRover at {where} ({said}); nothing was deployed")
+    if isinstance(exc, transport.DeadlinePassed):
+        return DeployTimeout(
+            f"no answer from CapRover at {where} within {timeout:g} s (the deadline of "
+            f"the whole request); the deploy may have started: check the {app} app in the dashboard"
+        )
+    if isinstance(exc, transport.TooLarge):
+        return DeployTimeout(
+            f"CapRover at {where} sent an answer too long to be its API ({said}); the deploy may "
+            f"have started: check the {app} app in the dashboard"
+        )
+    return DeployTimeout(
+        f"the connection to CapRover at {where} broke before it answered ({said}); "
+        f"the deploy may have started: check the {app} app in the dashboard"
+    )
 
 
 def _first_line(text: str) -> str:

@@ -3,20 +3,24 @@
 Used by `invoke deploy` and by both rollbacks, so every deploy dockyard performs
 is recorded the same way: a success as `accepted`/`deployed`, a refusal or an
 unreachable server as `failed`, a request without an answer as `unknown`.
-Failures found before anything is sent (no token, no image, bad tag) are not
-recorded: nothing happened.
+A deploy interrupted (Ctrl-C, SIGTERM, SIGHUP) after its request left is
+recorded as `unknown`. Failures found before anything is sent (no token, no
+image, bad tag, a history that cannot be written) are not recorded: nothing
+happened.
 """
 
 from __future__ import annotations
 
-import re
+import signal
 from dataclasses import dataclass
 
+from dockyard.core import imageref
 from dockyard.core.errors import ConfigError, DockyardError
 from dockyard.core.imageref import parse_ref
+from dockyard.core.signals import shield, signal_name, signal_number
 from dockyard.deploy import caprover, history
 
-TAG_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
+TAG_PATTERN = imageref.TAG
 
 
 class ImageMissing(DockyardError):
@@ -44,11 +48,7 @@ class ImageCheck:
 
 
 def validate_tag(tag: str) -> str:
-    if not TAG_PATTERN.fullmatch(tag or ""):
-        raise ConfigError(
-            f"{tag!r} is not a valid image tag (letters, digits, '_', '.', '-'; at most 128)"
-        )
-    return tag
+    return imageref.validate_tag(tag)
 
 
 def tag_of(image: str) -> str:
@@ -100,14 +100,39 @@ def run(
         url, job.app, job.image, token, caprover.git_hash_for(job.sha), detached=not wait
     )
     timeout = settings.wait_timeout if wait else settings.timeout
+    check_recordable(settings)  # an attempt that could not be recorded is not made
+    sent = []
     try:
-        outcome = caprover.send(request, timeout=timeout, token=token, app=job.app)
+        outcome = caprover.send(
+            request, timeout=timeout, token=token, app=job.app, on_sent=lambda: sent.append(True)
+        )
     except caprover.CapRoverError as exc:
         record(settings, entry_for(job, exc.result, str(exc), url))
+        raise
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP
+        if sent:  # the request left: CapRover may be deploying it
+            with shield():
+                record(settings, entry_for(job, history.UNKNOWN, _interrupted(exc, job), url))
         raise
     entry = entry_for(job, outcome.result, outcome.description, url)
     record(settings, entry)
     return entry
+
+
+def _interrupted(exc: KeyboardInterrupt, job: Job) -> str:
+    how = "Ctrl-C" if signal_number(exc) == signal.SIGINT else signal_name(signal_number(exc))
+    return (
+        f"interrupted ({how}) after the request was sent, before CapRover answered; "
+        f"check the {job.app} app in the dashboard"
+    )
+
+
+def check_recordable(settings: caprover.DeployConfig) -> None:
+    """Raise unless the history can take an entry (before anything is sent)."""
+    try:
+        history.check_writable(settings.history_path)
+    except ConfigError as exc:
+        raise HistoryWriteFailed(f"{exc}; nothing was deployed") from None
 
 
 def entry_for(job: Job, result: str, detail: str, url: str) -> history.Entry:
@@ -127,6 +152,10 @@ def entry_for(job: Job, result: str, detail: str, url: str) -> history.Entry:
 def record(settings: caprover.DeployConfig, entry: history.Entry) -> None:
     try:
         history.append(settings.history_path, entry)
+    except ConfigError as exc:
+        raise HistoryWriteFailed(
+            f"{entry.service}: CapRover said {entry.result}, but {exc}; record it by hand"
+        ) from None
     except OSError as exc:
         raise HistoryWriteFailed(
             f"{entry.service}: CapRover said {entry.result}, but the history "

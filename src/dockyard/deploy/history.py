@@ -12,18 +12,25 @@ with O_APPEND, under an exclusive `flock`, then `fsync`ed (and the directory too
 when the file is created). Earlier lines are never rewritten. If a crash left a
 torn last line (no trailing newline), the next append first terminates it, so
 the new entry stays readable and the torn one is reported and skipped.
+
+The file is private (mode 0600: it names servers, apps and what a server said) and
+must be a regular file: a FIFO, a socket or a directory in its place is an error,
+never a read or write that waits forever.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
+import stat
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from dockyard.core.errors import ConfigError
+from dockyard.core.files import read_bytes
 
 FORMAT_VERSION = 1
 DEFAULT_PATH = ".dockyard/deploy-history.jsonl"
@@ -37,6 +44,8 @@ SUCCESSFUL = frozenset({ACCEPTED, DEPLOYED})
 
 ACTIONS = ("deploy", "rollback", "rollback-full")
 _REQUIRED = ("time", "service", "image", "sha", "result")
+_OPTIONAL_TEXT = ("app", "action", "detail", "server")
+MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,9 @@ class Entry:
             raise ValueError(f"missing {', '.join(missing)}")
         if data["result"] not in RESULTS:
             raise ValueError(f"unknown result {data['result']!r}")
+        wrong = [key for key in _OPTIONAL_TEXT if key in data and not isinstance(data[key], str)]
+        if wrong or ("v" in data and (isinstance(data["v"], bool) or not isinstance(data["v"], int))):
+            raise ValueError(f"wrong type of {', '.join(wrong) or 'v'}")
         parse_time(data["time"])
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
         return cls(**known)
@@ -130,12 +142,9 @@ def parse_time(text: str) -> datetime:
 def read(path: Path) -> History:
     """All readable entries; a missing file is an empty history."""
     history = History(path=path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         return history
-    except OSError as exc:
-        raise ConfigError(f"cannot read the deploy history {path}: {exc.strerror or exc}") from None
+    data = read_bytes(path, what=f"the deploy history {path}")
     lines = data.split(b"\n")
     complete = lines[:-1]  # each was followed by a newline
     tail = lines[-1]  # empty unless the file does not end with a newline
@@ -163,7 +172,7 @@ def append(path: Path, entry: Entry) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if created_dir:
         _fsync_dir(path.parent.parent)
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = _open_for_append(path)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         size = os.fstat(fd).st_size
@@ -176,6 +185,41 @@ def append(path: Path, entry: Entry) -> None:
             _fsync_dir(path.parent)
     finally:
         os.close(fd)  # also releases the lock
+
+
+def check_writable(path: Path) -> None:
+    """Raise ConfigError unless an entry could be appended to `path` now (it is created, empty,
+    when missing). Called before a deploy is sent: an attempt that cannot be recorded is not made."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"the deploy history {path} cannot be written ({_reason(exc)})") from None
+    os.close(_open_for_append(path))
+
+
+def _open_for_append(path: Path) -> int:
+    """A descriptor to append to the regular file `path` (created 0600); ConfigError otherwise.
+    Opened without blocking, so a FIFO in its place is refused instead of waited on."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_CLOEXEC, MODE)
+    except OSError as exc:
+        raise ConfigError(f"the deploy history {path} cannot be written ({_reason(exc)})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"the deploy history {path} cannot be written (not a regular file)")
+        if info.st_mode & 0o077:  # written by an older dockyard (0644): make it private
+            with contextlib.suppress(OSError):  # someone else's file: theirs to decide
+                os.fchmod(fd, stat.S_IMODE(info.st_mode) & 0o700)
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
 
 
 def _parse(raw: bytes) -> Entry | None:

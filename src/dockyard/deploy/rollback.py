@@ -17,15 +17,14 @@ be run (reverting CI workflows, backwards migrations) is printed as a checklist.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from dockyard.build.progress import Update
 from dockyard.build.runner import BuildRequest, run_build
 from dockyard.core.errors import DockyardError
 from dockyard.core.project import Project
+from dockyard.core.tempdirs import run_tempdir
 from dockyard.deploy.caprover import DeployConfig
 from dockyard.deploy.deployer import Job, preflight, run_all
 from dockyard.deploy.history import Entry
@@ -352,8 +351,7 @@ def run_full(
     for service in services:  # fail on config and tokens before an expensive build
         config.token_for(service)
     config.require_url()
-    with tempfile.TemporaryDirectory(prefix="dockyard-rollback-") as tmp:
-        context = Path(tmp)
+    with run_tempdir("rollback") as context:
         log(f"exporting {short(sha)} to {context}")
         archive(project.root, sha, context)
         names = list(dict.fromkeys(plan.targets[s] for s in services))

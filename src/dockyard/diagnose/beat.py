@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from dockyard.docker.containers import get_container, logs_text, process_argv
+from dockyard.docker.containers import get_container, logs_text, process_argv, refresh
 from dockyard.runtime import celery_evidence, celery_logs
 from dockyard.runtime.celery_evidence import CeleryEvidence
 from dockyard.runtime.celery_logs import BeatDiagnosis, LogCause
@@ -74,7 +74,7 @@ def diagnose_container(name: str, wait: float = 0.0, poll: float = 1.0, app: str
     container = get_container(name)
     deadline = time.monotonic() + wait
     while True:
-        container.reload()
+        refresh(container)  # a container removed meanwhile is one error line
         argv = process_argv(container)
         text = logs_text(container)
         diagnosis = celery_logs.diagnose_beat(text, argv)

@@ -17,6 +17,7 @@ from dockyard.docker.containers import (
     exec_text,
     get_container,
     logs_tail,
+    refresh,
     temporary_container,
     unique_name,
 )
@@ -155,7 +156,7 @@ def inspect_container(
     log_lines: int = TroubleshootSettings.log_lines,
 ) -> ContainerReport:
     container = get_container(name)
-    container.reload()
+    refresh(container)
     attrs = container.attrs
     state = attrs.get("State") or {}
     health = state.get("Health") or {}
@@ -244,7 +245,9 @@ def findings(report: ContainerReport, code_dir: str = TroubleshootSettings.code_
                 "error", f"the engine reported: {report.error}", "fix the container's configuration"
             )
         )
-    if report.health == "unhealthy" or (report.health == "starting" and report.failing_streak > 0):
+    # a stopped container's health log is stale: its exit above is the finding, not its probes
+    probes_failing = report.health == "unhealthy" or (report.health == "starting" and report.failing_streak > 0)
+    if report.status == "running" and probes_failing:
         last = report.probes[-1] if report.probes else None
         said = (
             f"exit {last['exit_code']}: {_first_line(last['output'])}"

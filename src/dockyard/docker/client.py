@@ -18,7 +18,7 @@ from docker.models.networks import Network
 
 from dockyard.core.errors import EngineUnavailable
 from dockyard.core.redact import redact
-from dockyard.docker.cli import START_HINT
+from dockyard.docker.cli import START_HINT, engine_contact
 
 APIError = docker.errors.APIError
 NotFound = docker.errors.NotFound
@@ -48,9 +48,15 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=1)
 def client() -> docker.DockerClient:
     """A connected client; raises EngineUnavailable when the daemon does not answer."""
+    connected = _connect()
+    engine_contact()  # the start-of-run sweep, once, now that the Engine answers
+    return connected
+
+
+@lru_cache(maxsize=1)
+def _connect() -> docker.DockerClient:
     where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     try:
         c = docker.from_env(timeout=120)

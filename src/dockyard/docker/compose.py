@@ -1,4 +1,8 @@
-"""`docker compose` for one project name: up, down, exec, and its containers (by compose's labels)."""
+"""`docker compose` for one project name: up, down, exec, and its containers (by compose's labels).
+
+A project may carry an override file (dockyard writes one with the run's labels for every service,
+network and volume: dockyard.runtime.stack); `command()` shows the commands without it.
+"""
 
 from __future__ import annotations
 
@@ -21,15 +25,19 @@ class ComposeProject:
     name: str
     compose_file: Path
     variables: dict[str, str] = field(default_factory=dict)
-    override: Path | None = None  # a second compose file merged over the first (e.g. other images)
+    override: Path | None = None  # a second file merged over the first (the run's labels, chosen images)
 
     def args(self, *args: str) -> list[str]:
         files = ["-f", str(self.compose_file)] + (["-f", str(self.override)] if self.override else [])
         return ["compose", "-p", self.name, *files, *args]
 
+    def hint_args(self, *args: str) -> list[str]:
+        """Without the override: a command for people, after the run (and its temp dir) is gone."""
+        return ["compose", "-p", self.name, "-f", str(self.compose_file), *args]
+
     def command(self, *args: str) -> str:
         """`docker compose -p NAME -f FILE ARGS...` as a person would type it."""
-        return " ".join(["docker", *self.args(*args)])
+        return " ".join(["docker", *self.hint_args(*args)])
 
     def env(self) -> dict[str, str]:
         return {**os.environ, **self.variables}
@@ -46,15 +54,22 @@ class ComposeProject:
         )
         lines: list[str] = []
         assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = redact(raw.rstrip())
-            if line:
-                lines.append(line)
-                on_line(line)
-        return proc.wait(), lines
+        try:
+            for raw in proc.stdout:
+                line = redact(raw.rstrip())
+                if line:
+                    lines.append(line)
+                    on_line(line)
+            return proc.wait(), lines
+        except BaseException:  # interrupted: compose must stop creating before the stack is taken down
+            cli.stop(proc)
+            raise
 
     def down(self) -> bool:
-        """Remove the project's containers, networks and volumes; True when compose reported success."""
+        """Remove the project's containers, networks and volumes; True when compose reported success.
+        Without the docker CLI nothing was brought up, so there is nothing to take down."""
+        if not cli.available():
+            return False
         proc = cli.run(self.args("down", "--volumes", "--remove-orphans", "--timeout", "5"), env=self.env())
         return proc.returncode == 0
 

@@ -1,18 +1,17 @@
 """Containers and networks dockyard starts for tests and checks, and how to read them.
 
-Everything started here carries the label `dockyard.run=<run id>` so that a crash,
-a Ctrl-C or a failed test never leaves anything behind that `remove_labelled`
-cannot find. Ports are published on 127.0.0.1 only.
+Everything started here carries the run's labels (`dockyard.core.run.run_labels()`: run id,
+host, pid, process start), so that a failed test or Ctrl-C never leaves anything behind that
+`remove_labelled` cannot find, and a killed run's leftovers are reaped by the next run
+(dockyard.prune.stale). What a caller keeps on purpose (`kept=True`) is labelled as kept and
+never reaped. Ports are published on 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
-import signal
 import tarfile
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -20,7 +19,10 @@ from typing import Any
 
 from dockyard.core.errors import DockyardError
 from dockyard.core.net import LOOPBACK, is_loopback
-from dockyard.core.redact import redact
+from dockyard.core.redact import redact, redact_all
+from dockyard.core.run import RUN_LABEL, kept_labels, run_id, run_labels
+from dockyard.core.signals import shield
+from dockyard.core.untrusted import printable
 from dockyard.docker.client import (
     ENGINE_ERRORS,
     APIError,
@@ -33,8 +35,7 @@ from dockyard.docker.client import (
     explain,
 )
 
-RUN_LABEL = "dockyard.run"
-_RUN_ID = os.environ.get("DOCKYARD_RUN_ID") or uuid.uuid4().hex[:8]
+cleanup_shield = shield  # signals wait until a cleanup is done (dockyard.core.signals)
 
 
 class ContainerError(DockyardError):
@@ -43,7 +44,12 @@ class ContainerError(DockyardError):
 
 def current_run_id() -> str:
     """The id this process labels its containers and networks with ($DOCKYARD_RUN_ID or random)."""
-    return _RUN_ID
+    return run_id()
+
+
+def owner_labels(labels: dict[str, str] | None = None, kept: bool = False) -> dict[str, str]:
+    """The run's labels (or, `kept`, the labels of what outlives the run), plus `labels`."""
+    return {**(kept_labels() if kept else run_labels()), **(labels or {})}
 
 
 def unique_name(prefix: str = "dockyard") -> str:
@@ -88,9 +94,11 @@ def run_container(
     network: str | None = None,
     command: str | list[str] | None = None,
     labels: dict[str, str] | None = None,
+    kept: bool = False,
     **kwargs: Any,
 ) -> Container:
-    """Start a detached container from a local image (never pulls), labelled with this run's id.
+    """Start a detached container from a local image (never pulls), labelled with this run's labels
+    (`kept`: labelled as kept on purpose, never reaped).
 
     Extra keyword arguments go to docker-py's `containers.create` (e.g. `user`, `entrypoint`,
     `restart_policy`, `healthcheck`). A container that was created but could not start is removed.
@@ -100,30 +108,38 @@ def run_container(
         engine.images.get(image)
     except ImageNotFound:
         raise ContainerError(f"image {image} is not present locally: build it first") from None
-    merged_labels = {RUN_LABEL: current_run_id(), **(labels or {})}
+    name = name or unique_name()
+    container: Container | None = None
     try:
-        container = engine.containers.create(
-            image,
-            command=command,
-            name=name or unique_name(),
-            environment=environment,
-            ports=_loopback_ports(ports),
-            network=network,
-            labels=merged_labels,
-            detach=True,
-            **kwargs,
-        )
+        # Each request is let finish before a signal is acted on (it is delivered when the block
+        # ends): an interruption then never leaves a container made that no one holds.
+        with shield():
+            container = engine.containers.create(
+                image,
+                command=command,
+                name=name,
+                environment=environment,
+                ports=_loopback_ports(ports),
+                network=network,
+                labels=owner_labels(labels, kept),
+                detach=True,
+                **kwargs,
+            )
+            container.start()
+            container.reload()
     except APIError as exc:
-        raise ContainerError(f"cannot create a container from {image}: {explain(exc)}") from None
-    try:
-        container.start()
-    except APIError as exc:
-        force_remove(container)
+        if container is None:
+            raise ContainerError(f"cannot create a container from {image}: {explain(exc)}") from None
+        with cleanup_shield():
+            force_remove(container)
         raise ContainerError(f"container from {image} did not start: {explain(exc)}") from None
-    except BaseException:
-        force_remove(container)
+    except BaseException:  # interrupted (or the Engine went away) while it was being made
+        with cleanup_shield(), contextlib.suppress(*ENGINE_ERRORS):
+            if container is not None:
+                force_remove(container)
+            else:
+                _remove_by_name(name)
         raise
-    container.reload()
     return container
 
 
@@ -155,7 +171,7 @@ def temporary_network(
         network = engine.networks.create(
             network_name,
             driver=kwargs.pop("driver", "bridge"),
-            labels={RUN_LABEL: current_run_id(), **(labels or {})},
+            labels=owner_labels(labels),
             **kwargs,
         )
         yield network
@@ -164,17 +180,22 @@ def temporary_network(
             _remove_network(network if network is not None else _network_by_name(network_name))
 
 
-def remove_labelled(run_id: str | None = None) -> dict[str, int]:
-    """Force-remove every container and network labelled `dockyard.run=<run_id>`; returns counts."""
+def remove_labelled(run: str | None = None) -> dict[str, int]:
+    """Force-remove every container, network and volume labelled `dockyard.run=<run>` (default:
+    this run); returns counts."""
     engine = client()
-    selector = {"label": f"{RUN_LABEL}={run_id or current_run_id()}"}
-    removed = {"containers": 0, "networks": 0}
+    selector = {"label": f"{RUN_LABEL}={run or current_run_id()}"}
+    removed = {"containers": 0, "networks": 0, "volumes": 0}
     for container in engine.containers.list(all=True, filters=selector):
         if force_remove(container):
             removed["containers"] += 1
     for network in engine.networks.list(filters=selector):
         if _remove_network(network):
             removed["networks"] += 1
+    for volume in engine.volumes.list(filters=selector):
+        with contextlib.suppress(NotFound):
+            volume.remove(force=True)
+            removed["volumes"] += 1
     return removed
 
 
@@ -218,20 +239,6 @@ def _remove_network(network: Network | None) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def cleanup_shield() -> Iterator[None]:
-    """Ignore Ctrl-C and SIGTERM while cleaning up, so a second one does not cut the cleanup short."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
 # --------------------------------------------------------------------------- reading
 
 
@@ -252,20 +259,25 @@ def host_port(container: Container, port: str) -> int:
 
 
 def logs_tail(container: Container, lines: int = 20) -> list[str]:
-    """The last `lines` lines of a container's stdout+stderr, passwords masked."""
+    """The last `lines` lines of a container's stdout+stderr, passwords masked, no terminal escapes."""
     try:
         raw = container.logs(tail=lines, stdout=True, stderr=True)
     except NotFound:
         return []
-    return [redact(line) for line in raw.decode("utf-8", "replace").splitlines()]
+    return [printable(redact(line)) for line in raw.decode("utf-8", "replace").splitlines()]
 
 
 def logs_text(container: Container, since: datetime | None = None, stderr: bool = True) -> str:
-    """All of a container's logs as text (passwords masked); stdout only with `stderr=False`."""
+    """All of a container's logs as text (passwords masked, no terminal escapes); stdout only with
+    `stderr=False`. ContainerError when the container is gone."""
     kwargs: dict[str, Any] = {"stdout": True, "stderr": stderr}
     if since is not None:
         kwargs["since"] = since
-    return redact(container.logs(**kwargs).decode("utf-8", "replace"))
+    try:
+        raw = container.logs(**kwargs)
+    except NotFound:
+        raise ContainerError(f"container {container.name} is gone (removed while dockyard read it)") from None
+    return printable(redact(raw.decode("utf-8", "replace")))
 
 
 def exec_text(
@@ -301,9 +313,18 @@ def list_containers(label: str | None = None, all: bool = False) -> list[Contain
 
 
 def process_argv(container: Container) -> list[str]:
-    """The process the container runs: entrypoint path + args, as the engine recorded them."""
+    """The process the container runs: entrypoint path + args, as the engine recorded them, with
+    passwords masked (`--broker redis://:***@redis`): what dockyard shows of a command."""
     attrs = container.attrs
-    return [attrs.get("Path", "")] + list(attrs.get("Args") or [])
+    return [printable(arg) for arg in redact_all([attrs.get("Path", ""), *(attrs.get("Args") or [])])]
+
+
+def refresh(container: Container) -> None:
+    """Read the container's state again; ContainerError when it was removed meanwhile."""
+    try:
+        container.reload()
+    except NotFound:
+        raise ContainerError(f"container {container.name} is gone (removed while dockyard watched it)") from None
 
 
 def processes(container: Container) -> list[str]:
@@ -332,15 +353,20 @@ def stats(container: Container) -> dict[str, Any]:
 def create_stopped(image: str, *, name: str, labels: dict[str, str] | None = None) -> Container:
     """A container created from `image` but never started (to read its files without running it)."""
     try:
-        return client().containers.create(
-            image,
-            command=["true"],
-            entrypoint=[],
-            labels={RUN_LABEL: current_run_id(), **(labels or {})},
-            name=name,
-        )
+        with shield():  # see run_container: the Engine's answer is awaited before a signal acts
+            return client().containers.create(
+                image,
+                command=["true"],
+                entrypoint=[],
+                labels=owner_labels(labels),
+                name=name,
+            )
     except ImageNotFound:
         raise ContainerError(f"image {image} is not present locally: build it first") from None
+    except BaseException:
+        with cleanup_shield(), contextlib.suppress(*ENGINE_ERRORS):
+            _remove_by_name(name)
+        raise
 
 
 def read_tree(

@@ -12,6 +12,8 @@ import tarfile
 from pathlib import Path
 
 from dockyard.core.errors import ConfigError
+from dockyard.core.signals import shield
+from dockyard.docker.cli import stop
 
 
 class GitError(ConfigError):
@@ -88,9 +90,17 @@ def archive(repo: Path, commit: str, dest: Path) -> tuple[int, int]:
                     size += member.size
     except tarfile.ReadError:
         pass  # git wrote nothing: its error is read below
-    finally:
-        stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        returncode = proc.wait()
+    except BaseException:
+        # interrupted (a signal to this process only): git may be blocked writing into the pipe no
+        # one reads any more, so reading its stderr to the end would wait forever; end it instead
+        with shield():
+            proc.stdout.close()
+            stop(proc, grace=5)
+            if proc.stderr:
+                proc.stderr.close()
+        raise
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    returncode = proc.wait()
     if returncode != 0:
         raise GitError(f"git archive {commit[:12]} failed in {repo}: {_last_line(stderr)}")
     return files, size

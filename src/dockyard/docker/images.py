@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dockyard.core import run_record
 from dockyard.core.errors import DockyardError
 from dockyard.docker import cli
 from dockyard.docker.client import APIError, Image, ImageNotFound, NotFound, client, explain
@@ -83,15 +83,27 @@ def remove_image(ref: str) -> None:
 
 
 def remove_tagged(tag: str) -> list[str]:
-    """Remove every image tagged `*:<tag>` (a run's unique tag); returns the references removed."""
-    removed = []
+    """Remove every image tagged `*:<tag>` (a run's unique tag); returns the references removed.
+    What is gone is dropped from the run's record (dockyard.core.run_record)."""
+    removed, gone, refused = [], [], []
     # The low-level list: one call, no per-image inspect racing with other people's removals.
     for image in client().api.images():
         for ref in image.get("RepoTags") or []:
             if ref.endswith(f":{tag}"):
-                with contextlib.suppress(NotFound):
+                try:
                     client().images.remove(ref, noprune=False)
                     removed.append(ref)
+                except NotFound:
+                    pass
+                except APIError as exc:  # 409: a container still uses it; it stays in the record
+                    refused.append(f"{ref} ({explain(exc)})")
+                    continue
+                gone.append(ref)
+    kept = {r.split(" (", 1)[0] for r in refused}
+    owned = [t for t in run_record.owned_tags() if t.endswith(f":{tag}") and t not in kept]
+    run_record.forget_tags(owned + gone)
+    if refused:
+        raise ImageError(f"could not remove {', '.join(refused)}; the next run or `invoke prune --stale` will")
     return removed
 
 

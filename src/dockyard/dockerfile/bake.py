@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.core.errors import ConfigError, UnknownTarget
+from dockyard.core.files import read_text
 from dockyard.docker import buildx, cli
 
 
@@ -48,6 +49,9 @@ class BakeTarget:
     tags: list[str] = field(default_factory=list)
     inherits: list[str] = field(default_factory=list)
     inline: bool = False  # dockerfile-inline: nothing on disk to read
+    inline_text: str | None = None  # the dockerfile-inline text itself
+    block: str | None = None  # the `target "block"` it comes from, when a matrix expanded it
+    matrix: bool = False  # a `matrix` block: it names a group of generated targets, not one target
 
     @property
     def local(self) -> bool:
@@ -108,6 +112,7 @@ _ATTR = r"(?:^|[{\s;])(%s)\s*="
 _INHERITS = re.compile(r"inherits\s*=\s*\[([^\]]*)\]", re.DOTALL)
 _QUOTED = re.compile(r'"([^"]*)"')
 _LITERAL_STAGE = re.compile(r'(?:^|[{\s;])target\s*=\s*"([^"$]*)"', re.MULTILINE)
+_MATRIX = re.compile(r"(?:^|[{\s;])matrix\s*=", re.MULTILINE)
 
 
 @dataclass
@@ -155,6 +160,7 @@ def scan(text: str) -> tuple[dict[str, BakeTarget], dict[str, list[str]]]:
                 attr_lines=_attr_lines(text, block),
                 inherits=_QUOTED.findall(inherits.group(1)) if inherits else [],
                 stage=stage.group(1) if stage else None,  # a literal; evaluation may replace it
+                matrix=bool(_MATRIX.search(body)),
             )
         elif block.kind == "group":
             members = re.search(r"targets\s*=\s*\[([^\]]*)\]", body, re.DOTALL)
@@ -179,10 +185,7 @@ class PendingBake:
     def __init__(self, path: Path, parser: str, cwd: Path | None, env: Mapping[str, str] | None = None) -> None:
         if parser not in ("auto", "buildx", "hcl2"):
             raise ConfigError(f"[tool.dockyard.lint] bake_parser must be auto, buildx or hcl2, not {parser!r}")
-        try:
-            self.text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+        self.text = read_text(path)
         self.path, self.parser = path, parser
         self.targets, self.groups = scan(self.text)
         self.process = None
@@ -207,25 +210,50 @@ class PendingBake:
                     raise ConfigError(f"bake_parser is buildx but {exc}") from None
                 resolved = _evaluate_hcl(self.path, self.text)
                 used = "hcl2"
-        for name, target in self.targets.items():
-            spec = resolved.get(name, {})
-            # buildx's defaults, which --print shows and the HCL fallback has to fill in
-            target.context = _str_or_none(spec.get("context", "."))
-            target.inline = spec.get("dockerfile-inline") is not None
-            target.dockerfile = _str_or_none(spec.get("dockerfile", "Dockerfile"))
-            target.stage = _str_or_none(spec.get("target"))
-            args = spec.get("args") or {}
-            target.args = {str(k): str(v) for k, v in args.items() if v is not None}
-            tags = spec.get("tags") or []
-            target.tags = [str(t) for t in tags] if isinstance(tags, list) else []
-        groups = {**self.groups, **{k: v for k, v in self.printed_groups.items() if k in self.groups}}
+        targets: dict[str, BakeTarget] = {}
+        groups = dict(self.groups)
+        for name, skeleton in self.targets.items():
+            members = self._members(name, skeleton, resolved)
+            if skeleton.matrix:
+                groups[name] = members  # buildx too treats a matrix block's name as a group
+            for member in members:
+                spec = resolved.get(member, {})
+                target = BakeTarget(
+                    name=member,
+                    line=skeleton.line,
+                    attr_lines=dict(skeleton.attr_lines),
+                    inherits=list(skeleton.inherits),
+                    block=name if member != name else None,
+                )
+                # buildx's defaults, which --print shows and the HCL fallback has to fill in
+                target.context = _str_or_none(spec.get("context", "."))
+                target.inline = spec.get("dockerfile-inline") is not None
+                target.inline_text = _str_or_none(spec.get("dockerfile-inline"))
+                target.dockerfile = _str_or_none(spec.get("dockerfile", "Dockerfile"))
+                target.stage = _str_or_none(spec.get("target"))
+                args = spec.get("args") or {}
+                target.args = {str(k): str(v) for k, v in args.items() if v is not None}
+                tags = spec.get("tags") or []
+                target.tags = [str(t) for t in tags] if isinstance(tags, list) else []
+                targets[member] = target
+        # `bake --print NAMES...` reports the names it was given as its own group "default"
+        groups.update({k: v for k, v in self.printed_groups.items() if k in self.groups and k != "default"})
         return BakeFile(
             path=self.path,
             lines=self.text.splitlines(),
-            targets=self.targets,
+            targets=targets,
             groups=groups,
             parser=used,
         )
+
+    def _members(self, name: str, skeleton: BakeTarget, resolved: dict[str, Any]) -> list[str]:
+        """The targets a block stands for: itself, or the ones its matrix generated."""
+        if not skeleton.matrix:
+            return [name]
+        printed = self.printed_groups.get(name)
+        if printed is not None:
+            return printed
+        return [n for n, spec in resolved.items() if isinstance(spec, dict) and spec.get("__block__") == name]
 
     def _buildx_result(self) -> dict[str, Any]:
         if self.unavailable:
@@ -272,7 +300,8 @@ _HCL_POS = re.compile(r":(?P<line>\d+),\d+(?:-\d+(?:,\d+)?)?:\s*(?P<msg>.*)$")
 
 # --- the HCL fallback ----------------------------------------------------------------------------
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_INTERP = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
+_INTERP = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*)\s*\}")
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+$")
 _CALL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\((.*)\)$", re.DOTALL)
 _ARG = re.compile(r'\s*("(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*)\s*(?:,|$)')
 
@@ -323,28 +352,55 @@ def _evaluate_hcl(path: Path, text: str) -> dict[str, Any]:
         for raw_name, body in block.items():
             raw_targets[_unquote(raw_name)] = {k: v for k, v in body.items() if not k.startswith("__")}
 
-    def resolved(name: str, trail: tuple[str, ...]) -> dict[str, Any]:
+    def resolved(name: str, trail: tuple[str, ...], local: _Scope) -> dict[str, Any]:
         if name in trail:
             raise BakeError(path, 1, f"inherits cycle: {' -> '.join(trail + (name,))}")
         if name not in raw_targets:
             raise BakeError(path, 1, f"failed to find target {name}")
         body = raw_targets[name]
         merged: dict[str, Any] = {}
-        for parent in _eval(body.get("inherits"), scope) or []:
-            parent_spec = resolved(str(parent), trail + (name,))
+        for parent in _eval(body.get("inherits"), local) or []:
+            parent_spec = resolved(str(parent), trail + (name,), scope)
             for key, value in parent_spec.items():
                 merged[key] = {**merged.get(key, {}), **value} if key == "args" else value
         for key, value in body.items():
-            if key == "inherits":
+            if key in ("inherits", "matrix", "name"):
                 continue
-            value = _eval(value, scope)
+            value = _eval(value, local)
             if key == "args" and isinstance(value, dict):
                 merged["args"] = {**merged.get("args", {}), **value}
             elif value is not None:
                 merged[key] = value
         return merged
 
-    return {name: resolved(name, ()) for name in raw_targets}
+    out: dict[str, Any] = {}
+    for name, body in raw_targets.items():
+        if "matrix" not in body:
+            out[name] = resolved(name, (), scope)
+            continue
+        for values in _matrix_values(body["matrix"], scope):
+            local = scope.with_values(values)
+            generated = _eval(body.get("name"), local)
+            if not isinstance(generated, str) or not generated or "${" in generated:
+                raise BakeError(path, 1, f"target {name}: a matrix needs a `name` that tells its targets apart")
+            out[generated] = {**resolved(name, (), local), "__block__": name}
+    return out
+
+
+def _matrix_values(matrix: Any, scope: _Scope) -> list[dict[str, Any]]:
+    """Every combination of a `matrix = {var = [...], ...}` (values may be maps: `item.field`)."""
+    if not isinstance(matrix, dict):
+        return []
+    combinations: list[dict[str, Any]] = [{}]
+    for raw_key, raw_values in matrix.items():
+        if str(raw_key).startswith("__"):
+            continue
+        values = _eval(raw_values, scope)
+        if not isinstance(values, list):
+            return []
+        key = _unquote(str(raw_key))
+        combinations = [{**combo, key: value} for combo in combinations for value in values]
+    return combinations
 
 
 def _unquote(text: str) -> str:
@@ -366,6 +422,8 @@ def _eval(value: Any, scope: _Scope) -> Any:
     expression = whole.group(1) if whole else value
     if _IDENT.match(expression) and expression in scope.variables:  # a variable reference
         return scope.variables[expression]
+    if _DOTTED.match(expression):  # a field of a map value (a matrix item: item.tgt)
+        return _lookup(scope.variables, expression)
     call = _CALL.match(expression.strip())
     if call and call.group(1) in scope.functions:
         return _call(call.group(1), call.group(2), scope)
@@ -390,9 +448,17 @@ def _call(name: str, arguments: str, scope: _Scope) -> Any:
     return _eval(result, scope.with_values(dict(zip(params, values, strict=True))))
 
 
+def _lookup(variables: dict[str, Any], dotted: str) -> Any:
+    first, *fields = dotted.split(".")
+    value = variables.get(first)
+    for name in fields:
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
+
+
 def _interpolate(text: str, variables: dict[str, Any]) -> str:
     def one(match: re.Match[str]) -> str:
-        value = variables.get(match.group(1))
+        value = _lookup(variables, match.group(1))
         return match.group(0) if value is None else str(value)
 
     return _INTERP.sub(one, text)
@@ -401,9 +467,6 @@ def _interpolate(text: str, variables: dict[str, Any]) -> str:
 def scan_file(path: Path) -> BakeFile:
     """A bake file from its text alone (no buildx, no evaluation): names, groups, literal stages.
     Cheap enough to run on every `invoke --list`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = read_text(path)
     targets, groups = scan(text)
     return BakeFile(path=path, lines=text.splitlines(), targets=targets, groups=groups, parser="text")

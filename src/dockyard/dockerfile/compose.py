@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from dockyard.core.errors import ConfigError
+from dockyard.core.files import read_text
 
 
 class ComposeError(ConfigError):
@@ -82,6 +83,15 @@ class Dependency:
     line: int
 
 
+@dataclass(frozen=True)
+class EnvEntry:
+    """One `environment:` entry as written (before interpolation), with its line."""
+
+    name: str
+    raw: str | None  # None: `- NAME` / `NAME:` (taken from the shell)
+    line: int
+
+
 @dataclass
 class Service:
     name: str
@@ -95,6 +105,10 @@ class Service:
     depends_on: list[Dependency] = field(default_factory=list)
     has_ports: bool = False
     replicas: int = 1
+    user: str | None = None  # `user:` overrides the image's USER
+    profiles: list[str] = field(default_factory=list)  # only started when one is enabled
+    environment: list[EnvEntry] = field(default_factory=list)
+    bind_mounts: list[str] = field(default_factory=list)  # host paths of `volumes:` binds, as written
 
     def line_of(self, key: str) -> int:
         return self.data.line_of(key)
@@ -112,13 +126,88 @@ class ComposeFile:
     path: Path
     lines: list[str]
     services: dict[str, Service]
+    networks: dict[str, bool] = field(default_factory=dict)  # top-level networks -> external?
+    volumes: dict[str, bool] = field(default_factory=dict)  # top-level volumes -> external?
+
+    def builders_of(self, image: str) -> list[Service]:
+        """Services of this file that build `image` (`build:` together with `image:`)."""
+        return [s for s in self.services.values() if s.build is not None and s.image and same_image(s.image, image)]
+
+    @property
+    def development(self) -> str | None:
+        """Why this file is a development (or test) stack and not a deployment; None if it is not."""
+        return development_reason(self)
+
+
+def same_image(a: str, b: str) -> bool:
+    """Two references to one image: the same repository and tag (no tag means `latest`)."""
+    return _split_ref(a) == _split_ref(b)
+
+
+def _split_ref(ref: str) -> tuple[str, str]:
+    ref = ref.split("@", 1)[0]
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        return ref[:colon].removeprefix("docker.io/").removeprefix("library/"), ref[colon + 1 :]
+    return ref.removeprefix("docker.io/").removeprefix("library/"), "latest"
+
+
+# Compose files whose name says what they are for: a developer's machine, CI, a test run.
+_DEV_WORDS = {"local", "dev", "develop", "development", "override", "debug", "test", "tests", "testing", "ci", "e2e"}
+_PROD_WORDS = {"prod", "production", "deploy", "release", "live", "swarm", "stack"}
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _name_words(path: Path) -> set[str]:
+    return set(re.split(r"[^a-z0-9]+", path.name.lower())) - {""}
+
+
+def development_reason(compose: ComposeFile) -> str | None:
+    """Why `compose` is a development or test stack, from what it does, not from its comments:
+    its name (local, dev, override, test...), a production sibling (compose.prod.yaml beside
+    compose.yaml), a service that mounts the source over the image, Django's runserver, or DEBUG on."""
+    words = _name_words(compose.path)
+    if words & _DEV_WORDS:
+        return f"its name says {sorted(words & _DEV_WORDS)[0]}"
+    if not words & _PROD_WORDS:
+        try:
+            siblings = [p for p in compose.path.parent.iterdir() if p != compose.path and _is_compose_name(p)]
+        except OSError:
+            siblings = []
+        production = [p for p in siblings if _name_words(p) & _PROD_WORDS]
+        if production:
+            return f"{production[0].name} beside it is the production file"
+    for service in compose.services.values():
+        if service.build is not None:
+            context = service.build.context.resolve()
+            for host in service.bind_mounts:
+                source = (compose.path.parent / interpolate(host)).resolve()
+                if source == context or source in context.parents:
+                    return f"service '{service.name}' mounts the source ({host}) over the image"
+        for command in (service.command, service.entrypoint):
+            words_of = command if isinstance(command, list) else str(command or "").split()
+            if "runserver" in words_of and any("manage.py" in w or w == "django-admin" for w in words_of):
+                return f"service '{service.name}' runs Django's development server"
+        for entry in service.environment:
+            if entry.name.upper() in ("DEBUG", "DJANGO_DEBUG") and interpolate(entry.raw or "").lower() in _TRUE:
+                return f"service '{service.name}' sets {entry.name}={entry.raw}"
+    return None
+
+
+def _is_compose_name(path: Path) -> bool:
+    name = path.name
+    prefixes = ("docker-compose", "compose", "docker-stack", "stack")
+    return path.suffix in (".yml", ".yaml") and name.startswith(prefixes)
 
 
 def load_compose(path: Path) -> ComposeFile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = read_text(path)
+    return parse_compose(text, path)
+
+
+def parse_compose(text: str, path: Path) -> ComposeFile:
+    """A compose file from its text; `path` names it in messages and anchors relative build contexts."""
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -132,7 +221,20 @@ def load_compose(path: Path) -> ComposeFile:
         if not isinstance(body, LineDict):
             raise ComposeError(path, data["services"].line_of(name), f"service {name} must be a mapping")
         services[str(name)] = _service(path, str(name), body, data["services"].line_of(name))
-    return ComposeFile(path=path, lines=text.splitlines(), services=services)
+    return ComposeFile(
+        path=path,
+        lines=text.splitlines(),
+        services=services,
+        networks=_top_level(data.get("networks")),
+        volumes=_top_level(data.get("volumes")),
+    )
+
+
+def _top_level(section: Any) -> dict[str, bool]:
+    """Names of a top-level `networks:`/`volumes:` mapping -> whether each is `external`."""
+    if not isinstance(section, dict):
+        return {}
+    return {str(name): isinstance(body, dict) and bool(body.get("external")) for name, body in section.items()}
 
 
 def _service(path: Path, name: str, body: LineDict, line: int) -> Service:
@@ -157,6 +259,19 @@ def _service(path: Path, name: str, body: LineDict, line: int) -> Service:
             condition = spec.get("condition", "service_started") if isinstance(spec, dict) else None
             service.depends_on.append(Dependency(str(dep), condition, depends.line_of(dep)))
     service.has_ports = bool(body.get("ports") or body.get("expose"))
+    if body.get("user") is not None:
+        service.user = interpolate(str(body["user"]))
+    profiles = body.get("profiles")
+    if isinstance(profiles, list):
+        service.profiles = [str(p) for p in profiles]
+    service.environment = _environment(body.get("environment"), body.line_of("environment"))
+    for volume in body.get("volumes") or []:
+        if isinstance(volume, str) and ":" in volume:
+            host = volume.split(":", 1)[0]
+            if host.startswith((".", "/", "~", "$")):
+                service.bind_mounts.append(host)
+        elif isinstance(volume, dict) and volume.get("type") == "bind" and volume.get("source"):
+            service.bind_mounts.append(str(volume["source"]))
     deploy = body.get("deploy")
     replicas = deploy.get("replicas") if isinstance(deploy, dict) else None
     replicas = replicas if replicas is not None else body.get("scale")
@@ -165,6 +280,21 @@ def _service(path: Path, name: str, body: LineDict, line: int) -> Service:
     except ValueError:
         service.replicas = 1
     return service
+
+
+def _environment(value: Any, line: int) -> list[EnvEntry]:
+    """`environment:` as a mapping (merge keys flattened) or a list of NAME=value."""
+    entries = []
+    if isinstance(value, LineDict):
+        for name, raw in value.items():
+            entries.append(EnvEntry(str(name), None if raw is None else str(raw), value.line_of(name)))
+    elif isinstance(value, LineList):
+        for item, item_line in zip(value, value.item_lines, strict=False):
+            name, sep, raw = str(item).partition("=")
+            entries.append(EnvEntry(name, raw if sep else None, item_line))
+    elif isinstance(value, dict):
+        entries = [EnvEntry(str(k), None if v is None else str(v), line) for k, v in value.items()]
+    return entries
 
 
 def _local_build(build: Any) -> bool:

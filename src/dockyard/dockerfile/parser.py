@@ -14,6 +14,7 @@ from pathlib import Path
 from dockerfile import GoParseError, parse_string
 
 from dockyard.core.errors import ConfigError
+from dockyard.core.files import read_text
 
 
 class DockerfileSyntaxError(ConfigError):
@@ -109,10 +110,7 @@ _GO_ERROR_LINE = re.compile(r"line (\d+)")
 
 
 def parse_dockerfile(path: Path) -> Dockerfile:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = read_text(path)
     return parse_dockerfile_text(text, path)
 
 

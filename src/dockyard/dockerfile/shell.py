@@ -13,24 +13,59 @@ from dockyard.dockerfile.parser import Instruction
 
 _SEPARATORS = {"&&", "||", ";", "|", "&", "(", ")", ";;", "|&", "\n"}
 _REDIRECTS = {">", ">>", "<", "<<", ">&", "<&", "&>", "&>>", ">|", "<>"}
-# Programs that run the next word as the real command.
-_WRAPPERS = {
-    "exec",
-    "sudo",
-    "env",
-    "nice",
-    "nohup",
-    "time",
-    "command",
-    "gosu",
-    "su-exec",
-    "tini",
-    "dumb-init",
-    "xargs",
-    "setpriv",
-    "chroot",
+_KEYWORDS = {"if", "then", "else", "elif", "do", "while", "until", "!", "{", "}", "fi", "done"}
+# A command substitution stands for a word whose value only the shell knows (`$(npm root -g)`).
+SUBSTITUTION = "__dockyard_substitution__"
+
+
+@dataclass(frozen=True)
+class _Wrapper:
+    """A program that runs the next words as the real command: its options that take a value,
+    how many operands come before the command, and where the user it switches to is named."""
+
+    value_options: frozenset[str] = frozenset()
+    operands: int = 0
+    user_operand: bool = False  # the first operand is the user (gosu USER cmd)
+    user_options: frozenset[str] = frozenset()  # `-u USER`, `--reuid=UID`
+
+
+def _wrapper(value_options=(), operands=0, user_operand=False, user_options=()) -> _Wrapper:
+    return _Wrapper(frozenset(value_options), operands, user_operand, frozenset(user_options))
+
+
+# Programs that run the next words as the real command. The privilege-dropping ones (gosu,
+# su-exec, s6-setuidgid, chpst -u, runuser -u, setpriv --reuid, sudo -u) say to whom.
+_WRAPPERS: dict[str, _Wrapper] = {
+    "exec": _wrapper(["-a"]),
+    "sudo": _wrapper(["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"], user_options=["-u"]),
+    "env": _wrapper(["-u", "--unset", "-C", "--chdir", "-S", "--split-string"]),
+    "nice": _wrapper(["-n", "--adjustment"]),
+    "nohup": _wrapper(),
+    "time": _wrapper(["-f", "--format", "-o", "--output"]),
+    "command": _wrapper(),
+    "gosu": _wrapper(operands=1, user_operand=True),
+    "su-exec": _wrapper(operands=1, user_operand=True),
+    "s6-setuidgid": _wrapper(operands=1, user_operand=True),
+    "s6-applyuidgid": _wrapper(["-u", "-g", "-G"], user_options=["-u"]),
+    "chpst": _wrapper(
+        ["-u", "-U", "-e", "-/", "-n", "-l", "-L", "-m", "-d", "-o", "-p", "-f", "-c"], user_options=["-u"]
+    ),
+    "runuser": _wrapper(
+        ["-u", "--user", "-g", "--group", "-G", "--supp-group", "-s", "--shell"], user_options=["-u", "--user"]
+    ),
+    "setpriv": _wrapper(
+        ["--reuid", "--ruid", "--euid", "--regid", "--rgid", "--egid", "--groups"],
+        user_options=["--reuid", "--ruid", "--euid"],
+    ),
+    "with-contenv": _wrapper(),
+    "tini": _wrapper(["-p", "-e"]),
+    "dumb-init": _wrapper(["-r", "--rewrite"]),
+    "xargs": _wrapper(["-a", "-d", "-E", "-I", "-L", "-n", "-P", "-s"]),
+    "chroot": _wrapper(["--userspec", "--groups"], operands=1),
+    "timeout": _wrapper(["-k", "--kill-after", "-s", "--signal"], operands=1),
 }
-_WRAPPER_OPERANDS = {"gosu": 1, "su-exec": 1, "chroot": 1}
+# s6-overlay's and runit's helpers keep their names whatever the path (/command/s6-setuidgid).
+PRIVILEGE_DROPPERS = frozenset(name for name, w in _WRAPPERS.items() if w.user_operand or w.user_options) - {"sudo"}
 
 
 @dataclass
@@ -39,6 +74,8 @@ class SimpleCommand:
 
     words: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    wrappers: list[str] = field(default_factory=list)  # programs that ran it: ["tini", "gosu"]
+    runs_as: str | None = None  # the user a wrapper switched to (gosu app ...), else None
 
     @property
     def program(self) -> str:
@@ -89,7 +126,39 @@ def _logical_lines(script: str) -> list[str]:
     return lines
 
 
+_BACKTICK = re.compile(r"`([^`]*)`")
+
+
+def _substitutions_removed(line: str) -> str:
+    """`# comment` in backticks (a way to comment lines of a long RUN) expands to nothing; other
+    command substitutions (backticks, `$(...)`) become one opaque word."""
+
+    def backtick(match: re.Match[str]) -> str:
+        return "" if match.group(1).strip().startswith("#") else SUBSTITUTION
+
+    line = _BACKTICK.sub(backtick, line)
+    out, i = [], 0
+    while i < len(line):
+        if line.startswith("$(", i) and not line.startswith("$((", i):
+            depth, j = 0, i + 1
+            while j < len(line):
+                if line[j] == "(":
+                    depth += 1
+                elif line[j] == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            out.append(SUBSTITUTION)
+            i = j + 1
+            continue
+        out.append(line[i])
+        i += 1
+    return "".join(out)
+
+
 def _split_line(line: str) -> list[SimpleCommand]:
+    line = _substitutions_removed(line)
     lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()<>")
     lexer.whitespace_split = True
     lexer.commenters = "#"
@@ -122,23 +191,37 @@ def _split_line(line: str) -> list[SimpleCommand]:
 def _simple(words: list[str]) -> SimpleCommand:
     env: dict[str, str] = {}
     words = list(words)
+    wrappers: list[str] = []
+    runs_as: str | None = None
     # leading assignments, then wrappers (which may carry their own assignments or options)
     while words:
+        if words[0] in _KEYWORDS:  # `if`, `until`, `do`...: the command follows
+            words.pop(0)
+            continue
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0]):
             key, _, value = words.pop(0).partition("=")
             env[key] = value
-        elif posixpath.basename(words[0]) in _WRAPPERS and len(words) > 1:
-            wrapper = posixpath.basename(words.pop(0))
-            while words and words[0].startswith("-") and words[0] != "--":
-                words.pop(0)
-            if words and words[0] == "--":
-                words.pop(0)
-            for _ in range(_WRAPPER_OPERANDS.get(wrapper, 0)):  # gosu USER cmd, chroot DIR cmd
-                if words:
-                    words.pop(0)
-        else:
+            continue
+        name = posixpath.basename(words[0])
+        wrapper = _WRAPPERS.get(name)
+        if wrapper is None or len(words) < 2:
             break
-    return SimpleCommand(words=words, env=env)
+        words.pop(0)
+        wrappers.append(name)
+        while words and words[0].startswith("-") and words[0] != "--":
+            option, sep, value = words.pop(0).partition("=")
+            if not sep and option in wrapper.value_options and words:
+                value = words.pop(0)
+            if option in wrapper.user_options and value:
+                runs_as = value
+        if words and words[0] == "--":
+            words.pop(0)
+        for index in range(wrapper.operands):  # gosu USER cmd, chroot DIR cmd
+            if words:
+                operand = words.pop(0)
+                if index == 0 and wrapper.user_operand:
+                    runs_as = operand
+    return SimpleCommand(words=words, env=env, wrappers=wrappers, runs_as=runs_as)
 
 
 def instruction_commands(instruction: Instruction) -> list[SimpleCommand]:
@@ -164,14 +247,53 @@ def instruction_commands(instruction: Instruction) -> list[SimpleCommand]:
 
 
 def _from_words(words: list[str]) -> list[SimpleCommand]:
+    return commands_from_words(words)
+
+
+_SHELLS = {"sh", "bash", "dash", "ash", "zsh"}
+
+
+def commands_from_words(words: list[str]) -> list[SimpleCommand]:
+    """The commands of an exec-form argv (`["sh", "-c", "a && b"]` runs a and b)."""
+    words = [str(w) for w in words]
     if (
         len(words) >= 3
-        and posixpath.basename(words[0]) in {"sh", "bash", "dash", "ash"}
-        and words[1] in {"-c", "-ec", "-ce", "-euc", "-exc"}
+        and posixpath.basename(words[0]) in _SHELLS
+        and words[1].startswith("-")
+        and not words[1].startswith("--")
+        and "c" in words[1]
     ):
         return split_commands(words[2])
     command = _simple(words)
     return [command] if command.words else []
+
+
+_HEREDOC = re.compile(r"<<-?\s*(['\"]?)(?P<word>[A-Za-z_][A-Za-z0-9_]*)\1")
+
+
+def script_commands(text: str) -> list[tuple[int, SimpleCommand]]:
+    """(line, command) for each simple command of a shell script; heredoc bodies are data."""
+    out: list[tuple[int, SimpleCommand]] = []
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        start = index
+        logical = lines[index]
+        while logical.rstrip().endswith("\\") and index + 1 < len(lines):
+            index += 1
+            logical = logical.rstrip()[:-1] + " " + lines[index]
+        index += 1
+        heredoc = _HEREDOC.search(logical)
+        if heredoc:
+            terminator = heredoc.group("word")
+            while index < len(lines) and lines[index].strip() != terminator:
+                index += 1
+            index += 1
+            logical = logical[: heredoc.start()]
+        if logical.lstrip().startswith("#"):
+            continue
+        out.extend((start + 1, command) for command in split_commands(logical))
+    return out
 
 
 def command_text(commands: Iterable[SimpleCommand]) -> str:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dockyard.core.tempdirs import run_tempdir
 from dockyard.docker.git import GitError, archive, git, tracked_paths
 
 SOURCES = ("worktree", "head")
@@ -56,12 +56,10 @@ def export_tree(repo: Path, dest: Path, source: str = "worktree") -> Export:
 
 @contextmanager
 def isolated_context(repo: Path, source: str = "worktree", parent: Path | None = None) -> Iterator[Export]:
-    """A temporary export of `repo`'s tracked files, removed on exit (also on error or Ctrl-C)."""
-    dest = Path(tempfile.mkdtemp(prefix="dockyard-context-", dir=parent))
-    try:
+    """A temporary export of `repo`'s tracked files, removed on exit (also on an error, Ctrl-C,
+    SIGTERM or SIGHUP; after a kill, the reaper removes it: dockyard.core.tempdirs)."""
+    with run_tempdir("context", parent) as dest:
         yield export_tree(repo, dest, source)
-    finally:
-        shutil.rmtree(dest, ignore_errors=True)
 
 
 def _export_worktree(repo: Path, export: Export) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -25,11 +24,14 @@ from pathlib import Path
 from dockyard.build.failure import BuildFailed
 from dockyard.build.progress import Update
 from dockyard.build.runner import BuildRequest, BuildResult, run_build
+from dockyard.core import run_record
 from dockyard.core.errors import ConfigError, DockyardError
 from dockyard.core.project import Project
 from dockyard.core.settings import ChecksSettings
+from dockyard.core.signals import signal_name, signal_number
 from dockyard.docker import containers
-from dockyard.docker.client import client
+from dockyard.docker.cli import engine_contacted
+from dockyard.docker.containers import current_run_id
 from dockyard.docker.images import remove_tagged
 from dockyard.dockerfile.bake import load_bake
 from dockyard.images.checks import CheckResult, run_checks, target_context
@@ -60,10 +62,6 @@ class RunOptions:
     junit_path: Path | None = None
 
 
-def new_run_id() -> str:
-    return uuid.uuid4().hex[:10]
-
-
 def run(
     project: Project,
     options: RunOptions,
@@ -75,7 +73,7 @@ def run(
     Raises DockyardError when the run cannot check anything (not a git repository, unknown target,
     build failure); the report files then carry the error.
     """
-    run_id = new_run_id()
+    run_id = current_run_id()  # also in the labels of what the run starts, and its record
     tag = f"images-{run_id}"
     report = ImagesReport(
         run_id=run_id,
@@ -86,8 +84,9 @@ def run(
     )
     start = time.monotonic()
     try:
-        client()  # one line when the engine is down, before anything is exported or started
-        site = load_site(project)  # roles not configured are read from the compose file and the images
+        # the Engine is first contacted by the build, after it checked the Dockerfile (build.preflight):
+        # roles not configured come from the compose file and the Dockerfile's stages, not from images
+        site = load_site(project, image_command=lambda image: [])
         settings = project.settings.checks.with_roles(site.target_roles())
         with _cleanup(run_id, tag, keep_images=options.keep_images, log=log):
             with isolated_context(project.root, options.source) as export:
@@ -114,6 +113,9 @@ def run(
                 )
     except DockyardError as exc:
         report.error = str(exc)
+        raise
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: the reports say so
+        report.error = f"interrupted by {signal_name(signal_number(exc))}"
         raise
     finally:
         report.wall_seconds = round(time.monotonic() - start, 1)
@@ -211,7 +213,9 @@ def _build(
     progress: ProgressFactory,
     log: Callable[[str], None],
 ) -> BuildResult:
-    request = BuildRequest(names=names, no_cache=options.no_cache, context_root=export.root, variables={"TAG": tag})
+    request = BuildRequest(
+        names=names, no_cache=options.no_cache, context_root=export.root, variables={"TAG": tag}, owned=True
+    )
     with progress() as on_update:
         return run_build(project, request, on_update=on_update, log=lambda message: log(f"note: {message}"))
 
@@ -227,16 +231,22 @@ def _cleanup(run_id: str, tag: str, keep_images: bool, log: Callable[[str], None
     try:
         yield
     finally:
-        with containers.cleanup_shield():  # a second Ctrl-C (or SIGTERM) must not cut the cleanup short
-            try:
-                removed = containers.remove_labelled(run_id)
-                images = [] if keep_images else remove_tagged(tag)
-                if any(removed.values()) or images:
-                    log(
-                        f"cleanup: {removed['containers']} container(s), "
-                        f"{removed['networks']} network(s), {len(images)} image(s)"
-                    )
-                if keep_images:
-                    log(f"kept the images tagged {tag}")
-            except DockyardError as exc:
-                log(f"cleanup incomplete: {exc}")
+        if engine_contacted():  # refused before the Engine (a stage cycle): nothing to remove
+            _remove_what_the_run_made(run_id, tag, keep_images, log)
+
+
+def _remove_what_the_run_made(run_id: str, tag: str, keep_images: bool, log: Callable[[str], None]) -> None:
+    with containers.cleanup_shield():  # a second Ctrl-C (or SIGTERM) must not cut the cleanup short
+        try:
+            removed = containers.remove_labelled(run_id)
+            images = [] if keep_images else remove_tagged(tag)
+            if any(removed.values()) or images:
+                log(
+                    f"cleanup: {removed['containers']} container(s), "
+                    f"{removed['networks']} network(s), {len(images)} image(s)"
+                )
+            if keep_images:
+                run_record.forget_tags(run_record.owned_tags())  # kept: no longer the run's to reap
+                log(f"kept the images tagged {tag}")
+        except DockyardError as exc:
+            log(f"cleanup incomplete: {exc}")

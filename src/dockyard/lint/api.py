@@ -17,7 +17,9 @@ if TYPE_CHECKING:
     from dockyard.lint.runner import LintResult
 
 
-def lint_project(path: str | None = None, *, run_hadolint: bool = True) -> tuple[LintResult, Path]:
+def lint_project(
+    path: str | None = None, *, run_hadolint: bool = True, strict: bool | None = None
+) -> tuple[LintResult, Path]:
     """Lint `path` (default: the configured Dockerfile's directory, deployment/) with the project's
     `[tool.dockyard.lint]` options; returns the result and the project root."""
     project = find_project()
@@ -30,5 +32,5 @@ def lint_project(path: str | None = None, *, run_hadolint: bool = True) -> tuple
     started = start_tools(directory, project.root, options, run_hadolint=run_hadolint, preferred=preferred)
     from dockyard.lint.runner import lint_directory  # the rules: imported while the tools run
 
-    result = lint_directory(directory, project.root, options, started=started)
+    result = lint_directory(directory, project.root, options, started=started, strict=strict)
     return result, project.root

@@ -59,5 +59,7 @@ def _is_dockerfile(path: Path) -> bool:
 
 
 def _is_compose(path: Path) -> bool:
+    """docker-compose*.yml, compose*.yaml, and swarm stack files (docker-stack.yml, stack.prod.yml)."""
     name = path.name
-    return path.suffix in (".yml", ".yaml") and (name.startswith("docker-compose") or name.startswith("compose"))
+    prefixes = ("docker-compose", "compose", "docker-stack", "stack")
+    return path.suffix in (".yml", ".yaml") and name.startswith(prefixes)

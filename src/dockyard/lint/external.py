@@ -24,6 +24,17 @@ class StartedTools:
     hadolint_ignore: list[str]
     started_at: float
 
+    def stop(self) -> None:
+        """End the tools still running (the run failed or was interrupted): nothing is left behind."""
+        processes = [p for _, p in self.hadolint or []] + [b.process for b in self.bakes if b.process is not None]
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+            try:
+                process.communicate(timeout=5)
+            except (subprocess.TimeoutExpired, ValueError, OSError):
+                pass
+
 
 def start_tools(
     directory: Path,

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Most to least severe; hadolint's levels are the same four words.
+# error: the image breaks or misbehaves (never healthy, the build fails, secrets shipped, a
+# periodic task runs twice); warning: the image works but breaks a policy the project chose.
+# Errors fail the run; warnings only with --strict (or `strict = true`).
 SEVERITIES = ("error", "warning", "info", "style")
 
 
@@ -24,6 +27,7 @@ class Rule:
     summary: str  # one line: what the rule finds
     why: str  # why it matters
     fix: str  # what to change
+    default: bool = True  # False: opt-in (`[tool.dockyard.lint] enable`)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ def to_json(result: LintResult, rules: dict[str, Rule], base: Path | None = None
         "hadolint": result.hadolint,
         "bake_parser": result.bake_parser,
         "suppressed": result.suppressed,
+        "failed": result.failed,
         "elapsed_s": round(result.elapsed_s, 3),
         "notes": result.notes,
         "summary": {"total": len(result.findings), **Counter(f.severity for f in result.findings)},
@@ -138,4 +139,8 @@ def _artifact(path: Path, root: Path) -> dict[str, str]:
 
 
 def failure_message(result: LintResult) -> str:
-    return f"{len(result.findings)} finding(s) in {display_path(result.directory)}"
+    failing = result.failing
+    errors = sum(1 for f in failing if f.severity == "error")
+    if result.strict and len(failing) != errors:
+        return f"{len(failing)} finding(s) in {display_path(result.directory)} (--strict: warnings fail too)"
+    return f"{errors} error(s) in {display_path(result.directory)}"

@@ -7,6 +7,9 @@ What is removed:
 * build cache only, by the Engine's `POST /build/prune` (`docker buildx prune --force`) with
   the user's --all / --keep-storage / --filter. Build cache is never an image: the images of
   the deploy history are untouched by it;
+* with --dangling, dangling images (`<none>:<none>`) that nothing uses: no container uses them,
+  no other image is built on them, and with --filter until=D they are older than D. The plan
+  always counts them;
 * with --images, tags of the services' image repositories ([tool.dockyard.services]) that are
   not protected. Protected: the images of the last two deploys of each service in the deploy
   history (the running one and the rollback target) unless --include-deployed, tags in
@@ -28,6 +31,7 @@ from dockyard.deploy.history import Entry
 _RAM = re.compile(r"^(\d+(?:\.\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$")
 # Go's time.ParseDuration, what the Engine accepts for until / unused-for
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+MAX_DURATION_SECONDS = (2**63 - 1) / 1e9  # Go's time.Duration: int64 nanoseconds
 _DURATION_SECONDS = {
     "ns": 1e-9,
     "us": 1e-6,
@@ -60,6 +64,8 @@ def parse_duration(text: str) -> float:
         pos = match.end()
     if not text or pos != len(text):
         raise ConfigError(f"{text!r} is not a duration (e.g. 24h, 90m, 1h30m)")
+    if not total <= MAX_DURATION_SECONDS:  # also inf: "9" * 400 + "h" parses as a float
+        raise ConfigError(f"{text!r} is longer than the longest duration buildx takes (about 292 years)")
     return total
 
 
@@ -133,6 +139,19 @@ class ImageInfo:
     created: float  # unix time
     size: int
     containers: int  # containers using it (-1: the Engine did not say)
+    parent: str = ""  # the image it was built on (classic builder only; BuildKit leaves it empty)
+    shared_size: int = 0  # bytes of its layers that other images use too
+    labels: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def dangling(self) -> bool:
+        """`<none>:<none>`: no tag names it any more (a rebuild moved the tag, a tag was removed)."""
+        return not self.tags
+
+    @property
+    def own_size(self) -> int:
+        """What removing it frees: its layers that no other image uses."""
+        return max(0, self.size - self.shared_size)
 
 
 @dataclass(frozen=True)
@@ -155,6 +174,9 @@ def images_from_df(df: dict) -> tuple[list[ImageInfo], ImageUsage]:
             created=float(i.get("Created") or 0),
             size=int(i.get("Size") or 0),
             containers=_int(i.get("Containers"), default=-1),
+            parent=str(i.get("ParentId") or ""),
+            shared_size=max(0, _int(i.get("SharedSize"), default=0)),
+            labels=dict(i.get("Labels") or {}),
         )
         for i in (df.get("Images") or [])
     ]
@@ -212,6 +234,63 @@ def select_images(
 
 
 @dataclass
+class DanglingSelection:
+    """Dangling images: those nothing uses go (with --dangling); the others stay, with why."""
+
+    found: list[ImageInfo] = field(default_factory=list)
+    remove: list[ImageInfo] = field(default_factory=list)
+    keep: dict[str, str] = field(default_factory=dict)  # image id -> why
+
+    @property
+    def size(self) -> int:
+        return sum(i.own_size for i in self.found)
+
+    @property
+    def removable_size(self) -> int:
+        return sum(i.own_size for i in self.remove)
+
+    def to_dict(self) -> dict:
+        return {
+            "count": len(self.found),
+            "bytes": self.size,
+            "unused": [i.id for i in self.remove],
+            "unused_bytes": self.removable_size,
+            "kept": self.keep,
+        }
+
+
+def select_dangling(
+    images: list[ImageInfo],
+    older_than: float | None = None,
+    now: float = 0.0,
+    label: str | None = None,
+) -> DanglingSelection:
+    """Which dangling images nothing uses: no container (running or not) uses them, no other
+    image is built on them, and (with --filter until=D) they are older than D. `label` (KEY or
+    KEY=VALUE) limits the selection to images with that label."""
+    parents = {i.parent for i in images if i.parent}
+    selection = DanglingSelection()
+    for image in images:
+        if not image.dangling or (label is not None and not _has_label(image.labels, label)):
+            continue
+        selection.found.append(image)
+        if image.containers != 0:
+            selection.keep[image.id] = "used by a container" if image.containers > 0 else "container use unknown"
+        elif image.id in parents:
+            selection.keep[image.id] = "another image is built on it"
+        elif older_than is not None and image.created > now - older_than:
+            selection.keep[image.id] = "newer than the until filter"
+        else:
+            selection.remove.append(image)
+    return selection
+
+
+def _has_label(labels: dict[str, str], wanted: str) -> bool:
+    key, sep, value = wanted.partition("=")
+    return key in labels and (not sep or labels[key] == value)
+
+
+@dataclass
 class Report:
     command: list[str]  # the prune as a docker CLI command would say it
     cache_before: CacheUsage
@@ -222,6 +301,9 @@ class Report:
     removed_images: list[str] = field(default_factory=list)
     kept_images: dict[str, str] = field(default_factory=dict)
     failed_images: dict[str, str] = field(default_factory=dict)
+    dangling: DanglingSelection = field(default_factory=DanglingSelection)
+    removed_dangling: list[str] = field(default_factory=list)  # image ids
+    failed_dangling: dict[str, str] = field(default_factory=dict)  # image id -> why the engine kept it
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -229,6 +311,7 @@ class Report:
             usage = getattr(self, key)
             if usage is not None:
                 data[key]["private"] = usage.private
+        data["dangling"] = self.dangling.to_dict()
         data["freed_build_cache"] = self.freed_cache
         data["freed_image_layers"] = self.freed_images
         return data

@@ -1,4 +1,5 @@
-"""`invoke prune`, step by step: measure, decide, prune the build cache, remove image tags, measure again.
+"""`invoke prune`, step by step: measure, decide, prune the build cache, remove image tags and
+dangling images, measure again. (`invoke prune --stale` is dockyard.prune.stale's survey and reap.)
 
 The task asks and prints; this module measures and removes (through dockyard.docker).
 """
@@ -14,6 +15,7 @@ from dockyard.core.errors import ConfigError
 from dockyard.core.project import Project
 from dockyard.deploy import caprover, history
 from dockyard.docker import buildx, images
+from dockyard.prune import stale
 from dockyard.prune.plan import (
     CachePrune,
     ImageSelection,
@@ -21,15 +23,19 @@ from dockyard.prune.plan import (
     images_from_df,
     parse_duration,
     protected_images,
+    select_dangling,
     select_images,
 )
+from dockyard.prune.stale import Survey
 
 
 @dataclass
 class PrunePlan:
     cache: CachePrune
-    report: Report  # with the "before" figures
+    report: Report  # with the "before" figures, and the dangling images found
     selection: ImageSelection  # image tags to remove (and kept, with why)
+    dangling: bool = False  # remove the dangling images nothing uses (report.dangling.remove)
+    stale: Survey | None = None  # what killed runs left (removed only by `invoke prune --stale`)
 
 
 def measure() -> tuple[CacheUsage, list, object]:
@@ -45,13 +51,20 @@ def plan(
     *,
     images_too: bool = False,
     include_deployed: bool = False,
+    dangling: bool = False,
+    dangling_label: str | None = None,
     warn: Callable[[str], None] = lambda message: None,
 ) -> PrunePlan:
-    """Measure, and decide which image tags go (with --images) and why the others stay."""
+    """Measure, and decide which image tags go (with --images), which dangling images (with
+    --dangling), and why the others stay; count what killed runs left."""
     if include_deployed and not images_too:
         raise ConfigError("--include-deployed only makes sense with --images")
     cache_before, image_list, images_before = measure()
     report = Report(command=cache.command(), cache_before=cache_before, images_before=images_before)
+    until = cache.filters.get("until") or cache.filters.get("unused-for")
+    report.dangling = select_dangling(
+        image_list, older_than=parse_duration(until) if until else None, now=time.time(), label=dangling_label
+    )
     selection = ImageSelection()
     if images_too:
         config = caprover.deploy_config(project)
@@ -59,7 +72,6 @@ def plan(
         for note in recorded.warnings():
             warn(note)
         protected = {} if include_deployed else protected_images(recorded.entries)
-        until = cache.filters.get("until") or cache.filters.get("unused-for")
         selection = select_images(
             image_list,
             list(project.settings.image_repositories().values()),
@@ -69,7 +81,7 @@ def plan(
             now=time.time(),
         )
         report.kept_images = dict(selection.keep)
-    return PrunePlan(cache=cache, report=report, selection=selection)
+    return PrunePlan(cache=cache, report=report, selection=selection, dangling=dangling, stale=stale.survey())
 
 
 def execute(prune_plan: PrunePlan) -> Report:
@@ -85,5 +97,13 @@ def execute(prune_plan: PrunePlan) -> Report:
             report.failed_images[ref] = str(exc).removeprefix(f"{ref}: ")[:160]
         else:
             report.removed_images.append(ref)
+    if prune_plan.dangling:
+        for image in report.dangling.remove:
+            try:
+                images.remove_image(image.id)
+            except images.ImageError as exc:
+                report.failed_dangling[image.id] = str(exc).removeprefix(f"{image.id}: ")[:160]
+            else:
+                report.removed_dangling.append(image.id)
     report.cache_after, _, report.images_after = measure()
     return report

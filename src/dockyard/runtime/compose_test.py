@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from dockyard.core.redact import redact
 from dockyard.core.settings import CELERY_ROLES, PeriodicSettings, RoundTripSettings
+from dockyard.core.tempdirs import run_tempdir
 from dockyard.docker.containers import ContainerError, cleanup_shield, host_port, logs_text
 from dockyard.runtime import celery_logs
 from dockyard.runtime import stack as stacks
@@ -100,9 +101,25 @@ def run_compose_test(
 ) -> ComposeReport:
     """Run the compose test. Always takes the stack down (unless `keep`), on failure and Ctrl-C too.
     `task_timeout` overrides the round trip's and the heartbeat's timeouts."""
+    timeout = float(timeout or site.project.settings.test.timeout)
+    with run_tempdir("compose") as workdir:  # the override (labels, images) lives as long as the stack
+        stack = stacks.new_stack(
+            site, web_image=web_image, celery_image=celery_image, workdir=workdir, kept=keep, log=log
+        )
+        return _run(site, stack, timeout, task_timeout, check_beat, keep, on_step, on_line)
+
+
+def _run(
+    site: Site,
+    stack: stacks.Stack,
+    timeout: float,
+    task_timeout: float | None,
+    check_beat: bool,
+    keep: bool,
+    on_step: Callable[[str], None],
+    on_line: Callable[[str], None],
+) -> ComposeReport:
     settings = site.project.settings
-    timeout = float(timeout or settings.test.timeout)
-    stack = stacks.new_stack(site, web_image=web_image, celery_image=celery_image, log=log)
     steps = Steps(on_step=on_step)
     report = ComposeReport(stack=stack.name, ok=False, steps=steps.items)
     try:
@@ -133,7 +150,6 @@ def run_compose_test(
             if keep:
                 report.kept = True
                 report.down_command = stack.project.down_hint()
-                stacks.forget(stack)
             else:
                 on_step("down")
                 stacks.down(stack)

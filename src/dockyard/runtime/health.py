@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dockyard.core.redact import redact
+from dockyard.core.untrusted import printable
 from dockyard.docker.client import Container, NotFound
 from dockyard.docker.containers import logs_tail
 
@@ -42,7 +43,7 @@ def health_probes(attrs: dict[str, Any], limit: int = 5) -> list[HealthProbe]:
     return [
         HealthProbe(
             exit_code=int(entry.get("ExitCode", -1)),
-            output=redact((entry.get("Output") or "").strip()),
+            output=printable(redact((entry.get("Output") or "").strip())),
             start=entry.get("Start"),
             end=entry.get("End"),
         )

@@ -1,35 +1,34 @@
 """The compose test stack (the project's compose file): images chosen, up, wait, state, down.
 
 Every stack gets a project name unique to the run, so two runs (or a developer's own
-`docker compose up`) never share containers, networks or volumes. The services and their order
+`docker compose up`) never share containers, networks or volumes, and an override file that
+gives each of them the run's labels (dockyard.core.run), so a killed run's stack is reaped. The
+services and their order
 come from the compose file (dependencies first); what each one is from the site's contract
 (runtime.site: `[tool.dockyard.services]`, else the compose file's commands and images).
 
 The images are the compose file's own, except where dockyard must choose: the web and worker
 images a task was given (or `[tool.dockyard.test]` names), and for the database and broker
-services the local stand-in when the upstream image cannot be pulled. Those choices go in an
-override file (`-f FILE -f OVERRIDE`), so they work whatever the compose file's variables are
-called, and for images written without a variable too.
+services the local stand-in when the upstream image cannot be pulled. Those choices go in the
+same override file (`-f FILE -f OVERRIDE`), so they work whatever the compose file's variables
+are called, and for images written without a variable too.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import json
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import yaml
-
 from dockyard.build.base_images import choose_image
 from dockyard.core.errors import DockyardError
+from dockyard.core.run import kept_labels, run_id, run_labels
 from dockyard.core.settings import ROLE_WORDS
 from dockyard.docker.client import NotFound
 from dockyard.docker.compose import ComposeProject
-from dockyard.docker.containers import current_run_id
 from dockyard.docker.images import image_exists
 from dockyard.dockerfile.compose import ComposeFile
 from dockyard.runtime.health import HealthOutcome, wait_healthy
@@ -47,7 +46,6 @@ class Stack:
     roles: dict[str, str]  # service -> what it is, in the words a message uses ("broker")
     web_service: str | None = None  # the service that answers HTTP (role web)
     images: dict[str, str] = field(default_factory=dict)  # service -> the image it runs
-    workdir: Path | None = None  # holds the override file; removed with the stack
 
     @property
     def name(self) -> str:
@@ -146,36 +144,64 @@ def choose_images(
     return images, overrides
 
 
+def override(compose: ComposeFile, labels: dict[str, str], images: dict[str, str] | None = None) -> dict:
+    """A compose file that adds `labels` to every service, network and volume of `compose`
+    (external ones are not the stack's to label; `default` is the network compose makes itself)
+    and gives the services in `images` that image."""
+    images = images or {}
+    networks = {name for name, external in compose.networks.items() if not external} | {"default"}
+    volumes = [name for name, external in compose.volumes.items() if not external]
+    services = {
+        name: {"labels": dict(labels), **({"image": images[name]} if name in images else {})}
+        for name in compose.services
+    }
+    return {
+        "services": services,
+        "networks": {name: {"labels": dict(labels)} for name in sorted(networks)},
+        **({"volumes": {name: {"labels": dict(labels)} for name in volumes}} if volumes else {}),
+    }
+
+
+def write_override(
+    compose: ComposeFile, labels: dict[str, str], workdir: Path, images: dict[str, str] | None = None
+) -> Path:
+    """The override as a file in `workdir` (JSON is YAML, so compose reads it)."""
+    path = workdir / "dockyard.override.compose.json"
+    path.write_text(json.dumps(override(compose, labels, images), indent=1), encoding="utf-8")
+    return path
+
+
 def new_stack(
     site: Site,
     *,
     web_image: str | None = None,
     celery_image: str | None = None,
     name: str | None = None,
+    workdir: Path,
+    kept: bool = False,
     log: Callable[[str], None] = lambda message: None,
 ) -> Stack:
-    """A stack with a unique project name and every image chosen (local stand-ins where needed)."""
+    """A stack with a unique project name and every image chosen (local stand-ins where needed).
+
+    `workdir` is a temp dir of the run, alive until the stack is down: the override file there
+    gives every container, network and volume of the stack the run's labels (`kept`: the labels
+    of what is left running on purpose) and the services the images dockyard chose."""
     compose_file = site.project.path("compose_file")
     if site.compose is None:
         raise StackError(f"compose file not found: {compose_file}")
     images, overrides = choose_images(site, web_image, celery_image, log)
-    workdir = override = None
-    if overrides:
-        workdir = Path(tempfile.mkdtemp(prefix="dockyard-stack-"))
-        override = workdir / "images.override.yml"
-        override.write_text(yaml.safe_dump({"services": {s: {"image": i} for s, i in overrides.items()}}))
+    labels = kept_labels() if kept else run_labels()
     web = site.web
     return Stack(
         project=ComposeProject(
-            name=name or f"dockyard-test-{current_run_id()}-{uuid.uuid4().hex[:4]}",
+            name=name or f"dockyard-test-{run_id()}-{uuid.uuid4().hex[:4]}",
             compose_file=compose_file,
-            override=override,
+            override=write_override(site.compose, labels, workdir, overrides),
         ),
         services=start_order(site.compose),
         roles={s.name: ROLE_WORDS[s.role] for s in site.services.values() if s.compose},
         web_service=web.name if web is not None and web.compose else None,
         images=images,
-        workdir=workdir,
     )
 
 
@@ -189,18 +215,8 @@ def up(stack: Stack, on_line: Callable[[str], None] = lambda line: None) -> None
 
 
 def down(stack: Stack) -> bool:
-    """Remove the stack's containers, networks and volumes (and its override file); True when
-    compose reported success."""
-    try:
-        return stack.project.down()
-    finally:
-        forget(stack)
-
-
-def forget(stack: Stack) -> None:
-    """Remove the stack's own files (its containers stay, e.g. for --keep)."""
-    if stack.workdir is not None:
-        shutil.rmtree(stack.workdir, ignore_errors=True)
+    """Remove the stack's containers, networks and volumes; True when compose reported success."""
+    return stack.project.down()
 
 
 def service_states(stack: Stack, services: list[str] | None = None) -> list[ServiceState]:

@@ -88,6 +88,7 @@ def run_web_test(
                     ports={f"{endpoint.port}/tcp": port or None},
                     environment=helpers.environment(environment),
                     network=helpers.network_for(environment),
+                    kept=keep,  # left running on purpose: never reaped as a dead run's leftover
                 )
                 base = f"http://127.0.0.1:{host_port(container, f'{endpoint.port}/tcp')}"
                 report.url = base + endpoint.path

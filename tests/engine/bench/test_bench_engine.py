@@ -24,6 +24,7 @@ from dockyard.core.project import Project
 from dockyard.core.settings import load_settings
 from dockyard.docker import containers
 from dockyard.docker.client import client
+from dockyard.docker.images import remove_tagged
 
 BASE = "dockyard-local/debian:bookworm"
 RUN = uuid.uuid4().hex[:8]
@@ -154,8 +155,7 @@ def test_one_file_edit_rebuilds_only_the_steps_after_it_and_is_undone(tmp_path):
         assert (tmp_path / "app" / "a.py").read_text() == "A = 1\n"
         assert builder.bake(["essential"]).cached_steps == 5  # back to the cached state
     finally:
-        with contextlib.suppress(docker.errors.APIError):
-            client().images.remove(f"dockyard-test/bench-tiny:{tag}", force=True)
+        remove_tagged(tag)  # also drops the tag from this process's run record
 
 
 def test_services_give_each_celery_start_its_own_database():

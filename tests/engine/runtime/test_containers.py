@@ -95,7 +95,7 @@ def test_remove_labelled_cleans_containers_and_networks(docker_client):
     net = docker_client.networks.create(ct.unique_name("pytest-net"), labels=labels)
     ct.run_container(DEBIAN, command=["sleep", "60"], labels=labels, network=net.name)
     ct.run_container(DEBIAN, command=["true"], labels=labels)
-    assert ct.remove_labelled(run) == {"containers": 2, "networks": 1}
+    assert ct.remove_labelled(run) == {"containers": 2, "networks": 1, "volumes": 0}
     assert docker_client.containers.list(all=True, filters={"label": f"{ct.RUN_LABEL}={run}"}) == []
 
 

@@ -18,7 +18,7 @@ from dockyard.core.errors import ConfigError, DockyardError
 
 def test_every_sub_command_module_is_listed(capsys):
     names = [module.NAME for module in command_modules()]
-    assert names == ["engine", "lint", "version"]
+    assert names == ["engine", "init", "lint", "version"]
     assert main(["version"]) == 0
     assert capsys.readouterr().out == f"dockyard {__version__}\n"
 
@@ -55,8 +55,8 @@ def test_ctrl_c_is_130_with_the_entry_points_own_words(capsys):
     def body() -> int:
         raise KeyboardInterrupt
 
-    assert run_main(body, interrupted="interrupted: cleaned up") == INTERRUPTED == 130
-    assert capsys.readouterr().err == "interrupted: cleaned up\n"
+    assert run_main(body, interrupted="cleaned up") == INTERRUPTED == 130
+    assert capsys.readouterr().err == "error: interrupted (Ctrl-C): cleaned up\n"
 
 
 def test_anything_else_is_a_bug_not_an_expected_failure():

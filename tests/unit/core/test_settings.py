@@ -47,7 +47,7 @@ def test_values_are_converted_lists_to_tuples():
         ({"prune": {"keep_tags": ["a", 1]}}, '[tool.dockyard.prune] keep_tags must be a list of strings, got ["a", 1]'),
         ({"caprover": {"timeout": -1}}, "[tool.dockyard.caprover] timeout must be a positive number, got -1"),
         ({"caprover": {"timeout": "30"}}, '[tool.dockyard.caprover] timeout must be a number, got "30"'),
-        ({"lint": {"uid": -5}}, "[tool.dockyard.lint] uid must be an integer >= 0, got -5"),
+        ({"lint": {"uid": -5}}, "[tool.dockyard.lint] uid must be an integer >= 1, got -5"),
         ({"lint": {"hadolint": "yes"}}, '[tool.dockyard.lint] hadolint must be true or false, got "yes"'),
         (
             {"lint": {"bake_parser": "yaml"}},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -43,8 +44,16 @@ def found_findings(result: LintResult, directory: Path) -> set[tuple[str, int, s
     return {(str(f.path.resolve().relative_to(directory.resolve())), f.line, f.rule) for f in result.findings}
 
 
+def fixture_options(directory: Path) -> dict:
+    """A fixture's own `[tool.dockyard.lint]` (its pyproject.toml), e.g. a uid policy or an opt-in rule."""
+    pyproject = directory / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    return tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("dockyard", {}).get("lint", {})
+
+
 def run_lint(directory: Path, **options) -> LintResult:
-    settings = load_settings({"lint": {"hadolint": False, **options}}).lint
+    settings = load_settings({"lint": {"hadolint": False, **fixture_options(directory), **options}}).lint
     return lint_directory(directory, directory, settings, run_hadolint=settings.hadolint)
 
 

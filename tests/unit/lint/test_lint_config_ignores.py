@@ -101,3 +101,52 @@ def test_uid_setting_changes_the_expected_uid() -> None:
     assert run_lint(directory).findings == []
     messages = [f.message for f in run_lint(directory, uid=1001).findings]
     assert any("USER 1000" in m and "uid 1001" in m for m in messages)
+
+
+def test_unknown_rule_ids_are_reported(tmp_path: Path) -> None:
+    """A misspelt id in `disable`/`enable` is a configuration error; in `# dockyard: ignore=` a note."""
+    with pytest.raises(ConfigError, match="'DY999' is neither a rule id or name"):
+        run_lint(ROOT_USER_BAD, disable=["DY999"])
+    with pytest.raises(ConfigError, match="enable: 'no-such-rule'"):
+        run_lint(ROOT_USER_BAD, enable=["no-such-rule"])
+    assert run_lint(ROOT_USER_BAD, disable=["DL3008", "SC2086", "runtime-root-user"]).findings == []
+    directory = copy_fixture(ROOT_USER_BAD, tmp_path)
+    dockerfile = directory / "Dockerfile"
+    text = dockerfile.read_text(encoding="utf-8").replace(
+        "# expect: DY001\nUSER root", "# dockyard: ignore=DY0001\nUSER root"
+    )
+    dockerfile.write_text(text, encoding="utf-8")
+    result = run_lint(directory)
+    assert ("Dockerfile", 13, "DY001") in found_findings(result, directory)  # nothing suppressed
+    assert any("ignore=DY0001` names no rule" in note and ":12:" in note for note in result.notes)
+
+
+def test_an_ignore_above_a_multi_line_instruction_covers_its_lines(tmp_path: Path) -> None:
+    directory = copy_fixture(FIXTURES / "secret-in-arg-env" / "bad-multiline", tmp_path)
+    dockerfile = directory / "Dockerfile"
+    text = dockerfile.read_text(encoding="utf-8").replace("ENV PATH=", "# dockyard: ignore=DY011\nENV PATH=")
+    dockerfile.write_text(text, encoding="utf-8")
+    result = run_lint(directory)
+    assert result.findings == [] and result.suppressed == 1
+
+
+def test_hadolint_ignore_silences_the_rule_that_replaces_the_code(tmp_path: Path) -> None:
+    directory = copy_fixture(FIXTURES / "apt-lists-left" / "good-hadolint-ignore", tmp_path)
+    assert run_lint(directory).findings == []
+    dockerfile = directory / "Dockerfile"
+    text = dockerfile.read_text(encoding="utf-8").replace("# hadolint ignore=DL3008,DL3009", "# hadolint ignore=DL3008")
+    dockerfile.write_text(text, encoding="utf-8")
+    assert [(f.rule, f.line) for f in run_lint(directory).findings] == [("DY013", 4)]
+
+
+def test_opt_in_rules_run_only_when_enabled() -> None:
+    directory = FIXTURES / "depends-on-without-health" / "bad"
+    assert run_lint(directory).findings  # its pyproject.toml enables DY009
+    assert run_lint(directory, enable=[]).findings == []
+    assert run_lint(directory, enable=["depends-on-without-health"]).findings
+
+
+def test_without_a_uid_policy_any_fixed_non_root_uid_passes() -> None:
+    settings_free = FIXTURES / "system-uid" / "good-no-policy"
+    assert run_lint(settings_free).findings == []
+    assert {f.rule for f in run_lint(settings_free, uid=1000).findings} == {"DY002"}

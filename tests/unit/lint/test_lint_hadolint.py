@@ -70,8 +70,13 @@ def test_real_hadolint_runs_and_merges(tmp_path: Path) -> None:
     assert ("DL3015", 2, "hadolint") not in found  # info level: below the default threshold
     assert ("DL3025", 5, "hadolint") in found  # CMD in shell form
     assert not any(f.rule in ("DL3008", "DL3009") for f in result.findings)
-    everything = run_lint(tmp_path, hadolint=True, hadolint_ignore=[], hadolint_threshold="info")
+    # only the recommended codes by default: DL3015 (info) and DL3008 stay out even at threshold info
+    recommended = run_lint(tmp_path, hadolint=True, hadolint_ignore=[], hadolint_threshold="info")
+    assert {f.rule for f in recommended.findings} == {"DY013", "DL3025"}
+    everything = run_lint(tmp_path, hadolint=True, hadolint_ignore=[], hadolint_threshold="info", hadolint_rules="all")
     assert {"DL3008", "DL3015"} <= {f.rule for f in everything.findings}
+    opted_in = run_lint(tmp_path, hadolint=True, hadolint_ignore=[], hadolint_threshold="info", enable=["DL3015"])
+    assert {f.rule for f in opted_in.findings} == {"DY013", "DL3025", "DL3015"}
     silenced = run_lint(tmp_path, hadolint=True, disable=["DL3025"])
     assert not any(f.rule == "DL3025" for f in silenced.findings)
 
@@ -110,3 +115,14 @@ def test_hadolint_output_parsing(tmp_path: Path) -> None:
 def test_hadolint_missing_is_reported_as_status() -> None:
     run = hadolint.collect(None)
     assert run.status == "not installed" and run.findings == []
+
+
+def test_merge_keeps_only_the_wanted_codes() -> None:
+    merged = hadolint.merge([], [theirs("DL3025", 4), theirs("DL3003", 5), theirs("DL3045", 6)], wanted={"DL3025"})
+    assert [(f.rule, f.line) for f in merged] == [("DL3025", 4)]
+
+
+def test_the_recommended_list_says_why_for_each_code() -> None:
+    assert hadolint.RECOMMENDED and all(code.startswith("DL") and why for code, why in hadolint.RECOMMENDED.items())
+    # codes the corpus showed to be noise are not recommended
+    assert not {"DL3003", "DL3018", "DL3045", "DL3008"} & set(hadolint.RECOMMENDED)

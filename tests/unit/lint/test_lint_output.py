@@ -86,3 +86,22 @@ def test_sarif_is_a_valid_2_1_0_log(tmp_path: Path) -> None:
 
 def test_display_path_outside_the_base_is_absolute(tmp_path: Path) -> None:
     assert output.display_path(tmp_path / "x", FIXTURES) == str(tmp_path / "x")
+
+
+def test_text_output_is_never_markup_or_emoji(tmp_path: Path) -> None:
+    """Issue 13: `default.Dockerfile:100:` was printed as `default.Dockerfile💯` (rich read `:100:`)."""
+    dockerfile = tmp_path / "default.Dockerfile"
+    lines = ["FROM python:3.12-slim-bookworm"] + ["RUN true"] * 97 + ["# [red]x[/] :smile:", "USER root"]
+    lines += ["CMD python -m app"]
+    dockerfile.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_lint(tmp_path)
+    assert [(f.rule, f.line) for f in result.findings] == [("DY001", 100)]
+    text = render(result, tmp_path)
+    assert text.splitlines()[0].startswith("default.Dockerfile:100: DY001 ")
+    assert "💯" not in text
+
+
+def test_a_note_with_brackets_prints_as_written(tmp_path: Path) -> None:
+    result = run_lint(GOOD)
+    result.notes.append("hadolint cannot parse x [bold]:100:[/bold]")
+    assert "hadolint cannot parse x [bold]:100:[/bold]" in render(result, FIXTURES)

@@ -12,7 +12,7 @@ from dockyard.dockerfile.expand import expand
 from dockyard.dockerfile.graph import StageGraph
 from dockyard.dockerfile.parser import DockerfileSyntaxError, parse_dockerfile_text
 from dockyard.dockerfile.shell import path_covers, split_commands
-from dockyard.lint.commands import celery_worker, classify, commands_of, is_http_probe
+from dockyard.lint.commands import celery_worker, commands_of, is_http_probe, role, supervisord_programs, uwsgi_uid
 from dockyard.lint.dockerignore import DockerIgnore, find_dockerignore, parse
 
 DOCKERFILE = """\
@@ -132,13 +132,26 @@ def test_celery_worker_options() -> None:
     assert worker("celery -A x flower") is None
 
 
-def test_classify_web_and_worker_commands() -> None:
-    assert classify(commands_of(["gunicorn", "config.wsgi"])) == "web"
-    assert classify(commands_of("celery --app config.celery flower --port=5555")) == "web"
-    assert classify(commands_of(["celery", "--app", "config.celery", "worker", "--beat"])) == "worker"
-    assert classify(commands_of(["sh", "-c", "python manage.py migrate && exec celery -A x worker"])) == "worker"
-    assert classify(commands_of("python manage.py runserver 0.0.0.0:8000")) == "web"
-    assert classify(commands_of(["docker-entrypoint.sh"])) == "unknown"
+def test_roles_of_commands() -> None:
+    def roles(value) -> list:
+        return [role(c) for c in commands_of(value)]
+
+    assert roles(["gunicorn", "config.wsgi"]) == ["web"]
+    assert roles("celery --app config.celery flower --port=5555") == ["flower"]
+    assert roles(["celery", "--app", "config.celery", "worker", "--beat"]) == ["worker"]
+    assert roles("celery -A x -b redis://r beat -l INFO") == ["beat"]
+    assert roles(["sh", "-c", "python manage.py migrate && exec celery -A x worker"]) == [None, "worker"]
+    assert roles("python manage.py runserver 0.0.0.0:8000") == ["web"]
+    assert roles(["python", "-m", "debugpy", "--listen", "0.0.0.0:5678", "manage.py", "runserver"]) == ["web"]
+    assert roles("nginx -g 'daemon off;'") == ["proxy"]
+    assert roles(["docker-entrypoint.sh"]) == [None]
+
+
+def test_supervisord_programs_and_uwsgi_uid() -> None:
+    conf = "[supervisord]\nuser=root\n\n[program:web]\ncommand=gunicorn x\nuser=app\n[program:nginx]\ncommand=nginx\n"
+    assert supervisord_programs(conf) == [("web", 5, "gunicorn x", "app"), ("nginx", 8, "nginx", None)]
+    assert uwsgi_uid("[uwsgi]\nmodule = x\nuid = app\n") == "app"
+    assert uwsgi_uid("[other]\nuid = app\n") is None
 
 
 def test_http_probe_detection() -> None:

@@ -68,3 +68,8 @@ def test_docs_list_every_rule_with_example_and_fix() -> None:
         rule = RULES[rule_id]
         assert section.startswith(f"{rule.id} {rule.name} ({rule.severity})"), section.splitlines()[0]
         assert "```" in section and "**Fix:**" in section, rule_id
+        # issue 13: why it is an error or a warning, and what it does not catch
+        assert f"**Why a{'n' if rule.severity == 'error' else ''} {rule.severity}" in section, rule_id
+        assert "**Not caught:**" in section, rule_id
+        assert ("Opt-in" in section or "opt-in" in section.lower()) == (not rule.default), rule_id
+    assert "bench/lint_precision.py" in docs and "lint_corpus" in docs

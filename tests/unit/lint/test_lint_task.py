@@ -29,7 +29,7 @@ def test_findings_exit_1_with_linter_lines(project: Path) -> None:
         (f"deployment/{name}", number, rule) for name, number, rule in expected
     }
     assert "DY003" in proc.stdout and "worker-http-healthcheck" in proc.stdout  # the summary table
-    assert proc.stderr.strip().splitlines()[-1] == "error: 4 finding(s) in deployment"
+    assert proc.stderr.strip().splitlines()[-1] == "error: 4 error(s) in deployment"
     assert "Traceback" not in proc.stderr
 
 
@@ -77,13 +77,14 @@ def test_expected_failures_are_one_line(tmp_path: Path) -> None:
 def test_help_documents_every_option(tmp_path: Path) -> None:
     proc = invoke(write_project(tmp_path / "site"), "--help", "lint", env=clean_env())
     assert proc.returncode == 0
-    for option in ("--json", "--sarif", "--path", "--no-hadolint"):
+    for option in ("--json", "--sarif", "--path", "--no-hadolint", "--strict"):
         assert option in proc.stdout
 
 
 def test_the_projects_own_deployment_is_clean() -> None:
     """The issue's Done-when: the project's deployment/ passes with the project's settings."""
     from dockyard.core.project import find_project
+
     project = find_project(REPO_ROOT)
     options = project.settings.lint
     directory = project.path("dockerfile").parent
@@ -94,20 +95,42 @@ def test_the_projects_own_deployment_is_clean() -> None:
 
 
 def test_python_dash_m_entry_point_matches_the_task(tmp_path: Path) -> None:
-    """`python -m dockyard.lint` (for nox and CI: no Invoke start-up) behaves like the task."""
+    """`python -m dockyard.lint` (for nox and CI: no Invoke start-up) behaves like the task; warnings
+    (policies) are printed but fail the run only with --strict."""
     import subprocess
     import sys
 
-    root = write_project(tmp_path / "site")
+    root = write_project(tmp_path / "site", extra="[tool.dockyard.lint]\nuid = 1000\n")
     bad = FIXTURES / "system-uid" / "bad"
     env = {**clean_env(), "DOCKYARD_ROOT": str(root)}
     argv = [sys.executable, "-m", "dockyard.lint", "--no-hadolint", "--json", "--path"]
     proc = subprocess.run([*argv, str(bad)], cwd=root, env=env, capture_output=True, text=True)
-    assert proc.returncode == 1
-    assert {(f["line"], f["rule"]) for f in json.loads(proc.stdout)["findings"]} == {
+    assert proc.returncode == 0, proc.stderr  # DY002 is a warning
+    data = json.loads(proc.stdout)
+    assert {(f["line"], f["rule"]) for f in data["findings"]} == {
         (line, rule) for (_, line, rule) in expected_findings(bad)
     }
-    assert proc.stderr.strip().startswith("error: 4 finding(s) in ")
+    assert data["failed"] is False and {f["severity"] for f in data["findings"]} == {"warning"}
+    strict = subprocess.run([*argv, str(bad), "--strict"], cwd=root, env=env, capture_output=True, text=True)
+    assert strict.returncode == 1
+    assert strict.stderr.strip().startswith("error: 3 finding(s) in ")
+    assert "--strict" in strict.stderr
     good = FIXTURES / "system-uid" / "good"
-    proc = subprocess.run([*argv, str(good)], cwd=root, env=env, capture_output=True, text=True)
+    proc = subprocess.run([*argv, str(good), "--strict"], cwd=root, env=env, capture_output=True, text=True)
     assert proc.returncode == 0 and json.loads(proc.stdout)["findings"] == []
+
+
+def test_strict_from_the_configuration(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "site", extra="[tool.dockyard.lint]\nuid = 1000\nstrict = true\n")
+    proc = invoke(root, "lint", "--no-hadolint", "--path", str(FIXTURES / "system-uid" / "bad"))
+    assert proc.returncode == 1
+    assert "(--strict: warnings fail too)" in proc.stderr
+
+
+def test_unknown_rule_in_disable_is_one_error_line(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "site", extra='[tool.dockyard.lint]\ndisable = ["DY099"]\n')
+    proc = invoke(root, "lint", "--path", str(FIXTURES / "syntax" / "good"))
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: [tool.dockyard.lint] disable: 'DY099' is neither")
+    assert "Traceback" not in proc.stderr

@@ -181,3 +181,49 @@ def test_report_freed_space():
     assert (report.freed_cache, report.freed_images) == (800, 1000)
     data = report.to_dict()
     assert data["cache_before"]["private"] == 600 and data["freed_build_cache"] == 800
+
+
+# ------------------------------------------------------------------ dangling images
+
+
+def _image(id_, tags=(), containers=0, parent="", created=0.0, size=100, shared=40, labels=None):
+    return prune.ImageInfo(id_, tuple(tags), created, size, containers, parent, shared, labels or {})
+
+
+def test_dangling_images_nothing_uses_are_selected_and_the_others_kept_with_why():
+    images = [
+        _image("sha256:tagged", tags=("r/web:latest",), parent="sha256:base"),
+        _image("sha256:base"),  # untagged, but an image is built on it
+        _image("sha256:used", containers=1),
+        _image("sha256:unknown", containers=-1),
+        _image("sha256:young", created=1000.0),
+        _image("sha256:old", created=10.0),
+        _image("sha256:labelled", created=10.0, labels={"dockyard.test": "t1"}),
+    ]
+    selection = prune.select_dangling(images, older_than=100, now=1050.0)
+    assert [i.id for i in selection.found] == [i.id for i in images[1:]]
+    assert [i.id for i in selection.remove] == ["sha256:old", "sha256:labelled"]
+    assert selection.keep == {
+        "sha256:base": "another image is built on it",
+        "sha256:used": "used by a container",
+        "sha256:unknown": "container use unknown",
+        "sha256:young": "newer than the until filter",
+    }
+    assert selection.size == 6 * 60 and selection.removable_size == 2 * 60  # own bytes: size - shared
+    only = prune.select_dangling(images, label="dockyard.test=t1")
+    assert [i.id for i in only.found] == ["sha256:labelled"] and [i.id for i in only.remove] == ["sha256:labelled"]
+
+
+def test_dangling_images_come_from_the_engines_df():
+    df = {
+        "Images": [
+            {"Id": "sha256:a", "RepoTags": None, "Created": 5, "Size": 10, "SharedSize": 4, "Containers": 0,
+             "ParentId": "", "Labels": None},
+            {"Id": "sha256:b", "RepoTags": ["<none>:<none>"], "Created": 5, "Size": 10, "SharedSize": -1,
+             "Containers": 2, "ParentId": "sha256:a", "Labels": {"k": "v"}},
+        ],
+        "LayersSize": 20,
+    }
+    images, usage = prune.images_from_df(df)
+    assert [(i.dangling, i.own_size, i.parent) for i in images] == [(True, 6, ""), (True, 10, "sha256:a")]
+    assert images[1].labels == {"k": "v"} and usage.count == 2

@@ -84,3 +84,29 @@ def test_compose_file_contract():
     # the only published port is web's, on loopback
     assert all(port.startswith("127.0.0.1:") for port in services["web"]["ports"])
     assert "ports" not in services["celery-unified"]
+
+
+def test_the_label_override_labels_every_service_network_and_volume_of_the_stack(tmp_path):
+    path = tmp_path / "compose.yml"
+    path.write_text(
+        "services:\n  db:\n    image: p\n    volumes: [data:/d]\n  web:\n    image: w\n    networks: [front, default]\n"
+        "networks:\n  front: {}\n  shared:\n    external: true\n"
+        "volumes:\n  data: {}\n  cache:\n    external: true\n"
+    )
+    model = load_compose(path)
+    assert model.networks == {"front": False, "shared": True} and model.volumes == {"data": False, "cache": True}
+    labels = {"dockyard.run": "r1", "dockyard.pid": "7"}
+    assert stacks.override(model, labels) == {
+        "services": {"db": {"labels": labels}, "web": {"labels": labels}},
+        "networks": {"default": {"labels": labels}, "front": {"labels": labels}},
+        "volumes": {"data": {"labels": labels}},
+    }
+    written = stacks.write_override(model, labels, tmp_path)
+    assert yaml.safe_load(written.read_text()) == stacks.override(model, labels)  # JSON is YAML
+
+
+def test_commands_for_people_leave_out_the_runs_override():
+    project = ComposeProject("p1", Path("/p/c.yml"), override=Path("/tmp/dockyard-compose-r-x/o.json"))
+    assert project.args("down") == ["compose", "-p", "p1", "-f", "/p/c.yml", "-f", "/tmp/dockyard-compose-r-x/o.json",
+                                    "down"]
+    assert project.down_hint() == "docker compose -p p1 down -v --remove-orphans"  # by name: no file needed

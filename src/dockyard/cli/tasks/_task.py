@@ -1,7 +1,10 @@
-"""The `task` decorator every dockyard task uses: invoke's, plus one-line errors.
+"""The `task` decorator every dockyard task uses: invoke's, plus signals, one-line errors and the sweep.
 
-A DockyardError or Ctrl-C ends the run with the line dockyard.cli.errors gives; an option that
-takes a number but gets something else (`--lines abc`) is a usage error, not a traceback.
+Ctrl-C, SIGTERM and SIGHUP unwind the task the same way (dockyard.core.signals); a DockyardError
+or an interruption ends the run with the line dockyard.cli.errors gives; an option that takes a
+number but gets something else (`--lines abc`) is a usage error, not a traceback. A task declared
+with `makes=True` (it makes containers, networks, volumes, images or temp dirs) first reaps what
+killed runs left behind (dockyard.cli.sweep), just before it first talks to the Engine.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ import invoke
 from invoke.exceptions import Exit, ParseError
 from invoke.parser import Argument
 
-from dockyard.cli.errors import error_line
-from dockyard.core.errors import DockyardError
+from dockyard.cli.errors import EXPECTED, error_line, install_handlers, is_expected, print_error, restore_handlers
+from dockyard.cli.sweep import sweep_before_engine
 
 
 class _NumberArgument(Argument):
@@ -38,17 +41,27 @@ class Task(invoke.Task):
         return arguments
 
 
-def task(*args: Any, **kwargs: Any) -> Any:
-    """Like `invoke.task`, but a DockyardError (or Ctrl-C) ends the run with one line and a non-zero exit."""
+def task(*args: Any, makes: bool = False, **kwargs: Any) -> Any:
+    """Like `invoke.task`, but a DockyardError, Ctrl-C, SIGTERM or SIGHUP ends the run with one line
+    and a non-zero exit; `makes=True`: sweep the leftovers of killed runs before the first Engine request."""
 
     def decorate(body: Callable[..., Any]) -> invoke.Task:
         @functools.wraps(body)
         def run(*a: Any, **kw: Any) -> Any:
+            previous = install_handlers()
+            unhook = sweep_before_engine() if makes else None
             try:
                 return body(*a, **kw)
-            except (DockyardError, KeyboardInterrupt) as exc:
+            except EXPECTED as exc:
+                if not is_expected(exc):
+                    raise
                 line, code = error_line(exc)
-                raise Exit(line, code=code) from None
+                print_error(line)
+                raise Exit(code=code) from None
+            finally:
+                if unhook is not None:
+                    unhook()
+                restore_handlers(previous)
 
         return invoke.task(run, klass=Task, **kwargs)
 

@@ -15,6 +15,7 @@ from dockyard.cli.tasks._task import task
         "force": "rebuild the stand-ins (and the Debian images under them) even when they exist",
         "all": "make every stand-in dockyard has (python 3.11 and 3.13, postgres 15 and 17, redis 7 and 8)",
     },
+    makes=True,
 )
 def bootstrap(c, force=False, all=False):  # noqa: A002 - the option is --all
     """Make the local stand-ins this project needs: its base image, postgres and redis.

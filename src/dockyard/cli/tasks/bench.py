@@ -8,6 +8,7 @@ from dockyard.cli.tasks._task import task
 
 
 @task(
+    makes=True,
     help={
         "skip-cold": "leave out the cold build (bake --no-cache essential), ~2-3 min on 2 cores",
         "skip-checks": "leave out `nox -s images` and the checks timed with both HEALTHCHECKs",

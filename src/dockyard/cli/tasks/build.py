@@ -29,6 +29,10 @@ _TASK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 def _bake(names: list[str], no_cache: bool, progress: str, as_json: bool, tag: str | None) -> None:
     if progress not in ("auto", "plain"):
         raise DockyardError(f"--progress must be 'auto' or 'plain', not '{progress}'")
+    if tag is not None:
+        from dockyard.core.imageref import validate_tag
+
+        tag = validate_tag(tag)
     from dockyard.build.runner import BuildRequest, run_build
     from dockyard.cli.views.build import progress_for, result_table
     from dockyard.core.project import find_project
@@ -46,13 +50,15 @@ def _bake_task(name: str, doc: str):
 
     body.__doc__ = doc
     body.__name__ = name.replace("-", "_")
-    return task(help=HELP)(body)
+    return task(help=HELP, makes=True)(body)
 
 
-@task(help={"targets": "comma-separated bake targets or groups", **HELP})
+@task(help={"targets": "comma-separated bake targets or groups", **HELP}, makes=True)
 def targets(c, targets, no_cache=False, progress="auto", json=False, tag=None):
     """Build any bake targets or groups, e.g. --targets web,flower."""
-    _bake([t.strip() for t in targets.split(",") if t.strip()], no_cache, progress, json, tag)
+    from dockyard.cli.tasks._args import names
+
+    _bake(names("--targets", targets) or [], no_cache, progress, json, tag)
 
 
 def bake_tasks() -> list:
@@ -64,8 +70,11 @@ def bake_tasks() -> list:
     try:
         project = find_project()
         bake = scan_file(project.path("bake_file"))
-    except ConfigError:
-        return []  # `invoke --list` still works; building says what is wrong
+    except ConfigError as exc:
+        from dockyard.cli.tasks._program import unavailable
+
+        unavailable("build.", str(exc))  # `invoke build.web` then says why there is no such task
+        return []  # `invoke --list` still works
     tasks = []
     for name, target in bake.targets.items():
         if bake.is_template(name) or not _TASK_NAME.match(name) or name == "targets":

@@ -26,15 +26,19 @@ def deploy(c, service, tag=None, image=None, wait=False, dry_run=False, json=Fal
     """
     from dataclasses import asdict
 
+    from rich.text import Text
+
     from dockyard.cli.console import console, progress_console
+    from dockyard.cli.tasks import _args
     from dockyard.cli.tasks._output import emit, warning
     from dockyard.core.project import find_project
     from dockyard.deploy import caprover, history
     from dockyard.deploy import deployer as deploying
 
+    image = _args.image("--image", image)
     settings = caprover.deploy_config(find_project(), warn=warning)
     job = deploying.prepare(settings, service, tag=tag, image=image)
-    with progress_console.status(f"checking {job.image}"):
+    with progress_console.status(Text(f"checking {job.image}")):
         (ready,) = deploying.preflight([job], settings)
     _warn_plain_http(settings.url)
     where = (
@@ -56,7 +60,7 @@ def deploy(c, service, tag=None, image=None, wait=False, dry_run=False, json=Fal
             f"dry run, would send: {request.describe(ready.token)}", soft_wrap=True, markup=False
         )
         return
-    with progress_console.status(f"deploying {job.image} to {job.app}"):
+    with progress_console.status(Text(f"deploying {job.image} to {job.app}")):
         entry = deploying.run(job, settings, ready.token, wait=wait)
     if json:
         emit(True, asdict(entry), None)

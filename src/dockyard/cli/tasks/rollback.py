@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from invoke import Collection
 
+from dockyard.cli.tasks import _args
+from dockyard.cli.tasks._output import say
 from dockyard.cli.tasks._task import task
 from dockyard.core.errors import DockyardError
 
@@ -66,16 +68,17 @@ def quick(c, service=None, to=None, yes=False, dry_run=False, wait=False, json=F
             prepared,
             settings,
             wait=wait,
-            on_done=lambda e: progress_console.print(f"{e.service}: {e.result}", markup=False),
+            on_done=lambda e: say(f"{e.service}: {e.result}", progress=True),
         )
     if json:
         emit(True, {**plan.to_dict(), "results": [asdict(e) for e in entries]}, None)
     else:
         for entry in entries:
-            console.print(f"{entry.service}: {entry.result} -> {entry.image} ({entry.detail})", markup=False)
+            say(f"{entry.service}: {entry.result} -> {entry.image} ({entry.detail})")
 
 
 @task(
+    makes=True,
     iterable=["target"],
     help={
         "ref": "git ref (SHA, tag, branch) to rebuild and redeploy",
@@ -88,7 +91,7 @@ def quick(c, service=None, to=None, yes=False, dry_run=False, wait=False, json=F
 )
 def full(c, ref, target=None, push=False, yes=False, dry_run=False, wait=False):
     """The card's full rollback: rebuild REF with its own bake file, redeploy; list manual steps."""
-    from dockyard.cli.console import console, progress_console
+    from dockyard.cli.console import console
     from dockyard.cli.tasks._confirm import confirm
     from dockyard.cli.views.build import progress_for
     from dockyard.cli.views.deploy import show_checklist
@@ -114,11 +117,11 @@ def full(c, ref, target=None, push=False, yes=False, dry_run=False, wait=False):
             settings,
             plan,
             wait=wait,
-            log=lambda m: progress_console.print(f"rollback: {m}", markup=False, style="dim"),
+            log=lambda m: say(f"rollback: {m}", "dim", progress=True),
             on_update=on_update,
         )
     for entry in entries:
-        console.print(f"{entry.service}: {entry.result} -> {entry.image}", markup=False)
+        say(f"{entry.service}: {entry.result} -> {entry.image}")
     console.print("still to do by hand: the steps marked [you] above", markup=False)
 
 
@@ -138,14 +141,15 @@ def show_history(c, service=None, limit=20, json=False):
     from dockyard.cli.console import console
     from dockyard.cli.views.deploy import history_table
 
+    limit = _args.count("--limit", limit)
     _, settings, recorded = _load()
-    entries = [e for e in recorded.entries if service in (None, e.service)][-int(limit) :]
+    entries = [e for e in recorded.entries if service in (None, e.service)][-limit:]
     if json:
         for entry in entries:
             console.out(json_lines.dumps(asdict(entry)), highlight=False)
         return
     if not entries:
-        console.print(f"no deploys recorded in {settings.history_path}", markup=False)
+        say(f"no deploys recorded in {settings.history_path}")
         return
     console.print(history_table(entries, f"deploy history ({settings.history_path})"))
 

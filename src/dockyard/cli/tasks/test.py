@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from invoke import Collection
 
-from dockyard.cli.tasks._output import emit, note
+from dockyard.cli.tasks import _args
+from dockyard.cli.tasks._output import detail, emit, note, step
 from dockyard.cli.tasks._task import task
 from dockyard.core.errors import CheckFailed, ConfigError
 
@@ -14,12 +15,11 @@ JSON_HELP = "print the result as JSON instead of tables"
 
 
 def _step(name: str) -> None:
-    from dockyard.cli.console import progress_console
-
-    progress_console.print(f"[cyan]→[/] {name}")
+    step(name)
 
 
 @task(
+    makes=True,
     default=True,
     help={
         "web_image": "web image to run (default: [tool.dockyard.test] web_image, else the compose file's)",
@@ -37,22 +37,28 @@ def compose(c, web_image=None, celery_image=None, timeout=None, keep=False, beat
     healthy, asks the web service's health path for its healthy answer, sends the round-trip task of
     [tool.dockyard.celery] through the broker, waits for the heartbeat, then takes the stack down
     (unless --keep). Exits non-zero on any failure."""
-    from dockyard.cli.console import progress_console
     from dockyard.cli.views import runtime as view
     from dockyard.core.project import find_project
     from dockyard.runtime.compose_test import run_compose_test
     from dockyard.runtime.site import load_site
 
-    site = load_site(find_project())
+    timeout = _args.seconds("--timeout", timeout)
+    web_image = _args.image("--web-image", web_image)
+    celery_image = _args.image("--celery-image", celery_image)
+    project = find_project()
+    compose_file = project.path("compose_file")
+    if not compose_file.is_file():  # before the Engine: the site's roles may be read from images
+        raise ConfigError(f"compose file not found: {compose_file}")
+    site = load_site(project)
     report = run_compose_test(
         site,
         web_image=web_image,
         celery_image=celery_image,
-        timeout=float(timeout) if timeout else None,
+        timeout=timeout,
         keep=keep,
         check_beat=beat,
         on_step=_step,
-        on_line=lambda line: progress_console.print(f"  {line}", style="dim", markup=False, highlight=False),
+        on_line=detail,
         log=note,
     )
     emit(json, report.to_dict(), view.compose_view(report))
@@ -61,6 +67,7 @@ def compose(c, web_image=None, celery_image=None, timeout=None, keep=False, beat
 
 
 @task(
+    makes=True,
     help={
         "image": "web image (default: [tool.dockyard.test] web_image, else the web service's image)",
         "port": "loopback host port for the web container's port (default 0: a free one)",
@@ -81,6 +88,8 @@ def web(c, image=None, port=0, timeout=120, keep=False, json=False):
     from dockyard.runtime.site import load_site
     from dockyard.runtime.web_test import run_web_test
 
+    image, port = _args.image("--image", image), _args.port("--port", port)
+    timeout = _args.seconds("--timeout", timeout)
     site = load_site(find_project())
     service = site.require("web")
     image = image or site.project.settings.test.web_image or service.image
@@ -91,8 +100,8 @@ def web(c, image=None, port=0, timeout=120, keep=False, json=False):
         Endpoint.of(service.settings),
         environment=site.environment(service.name),
         helpers=Helpers(lambda kind: site.helper_image(kind, log=note), prefix="dockyard-test"),
-        port=int(port),
-        timeout=float(timeout),
+        port=port,
+        timeout=timeout,
         keep=keep,
         on_step=_step,
     )
@@ -102,6 +111,7 @@ def web(c, image=None, port=0, timeout=120, keep=False, json=False):
 
 
 @task(
+    makes=True,
     help={
         "image": "Celery image (default: [tool.dockyard.test] celery_image, else the worker service's image)",
         "timeout": "seconds for the worker and beat to start (default 120)",
@@ -120,6 +130,7 @@ def celery(c, image=None, timeout=120, due_task=True, json=False):
     from dockyard.runtime.helpers import Helpers
     from dockyard.runtime.site import load_site
 
+    image, timeout = _args.image("--image", image), _args.seconds("--timeout", timeout)
     site = load_site(find_project())
     service = site.require("worker")
     image = image or site.project.settings.test.celery_image or service.image
@@ -130,7 +141,7 @@ def celery(c, image=None, timeout=120, due_task=True, json=False):
         environment=site.environment(service.name),
         helpers=Helpers(lambda kind: site.helper_image(kind, log=note), prefix="dockyard-test"),
         app=site.celery_app,
-        timeout=float(timeout),
+        timeout=timeout,
         wait_for_due_task=due_task,
         on_step=_step,
     )
@@ -154,6 +165,7 @@ def runtime_images(project) -> list[str]:
 
 
 @task(
+    makes=True,
     help={
         "images": "comma-separated images (default: every image of the bake group 'production')",
         "uid": "the uid every runtime image must run as (default 1000)",
@@ -166,14 +178,13 @@ def security(c, images=None, uid=1000, json=False):
     from dockyard.core.project import find_project
     from dockyard.runtime.uid import check_uid
 
+    given, uid = _args.images("--images", images), _args.uid("--uid", uid)
     project = find_project()
-    names = (
-        [i.strip() for i in images.split(",") if i.strip()] if images else runtime_images(project)
-    )
+    names = given if given is not None else runtime_images(project)
     results = []
     for image in names:
         _step(f"id in {image}")
-        results.append(check_uid(image, expected_uid=int(uid)))
+        results.append(check_uid(image, expected_uid=uid))
     emit(json, [r.to_dict() for r in results], view.security_view(results))
     failed = [r for r in results if not r.ok]
     if failed:
@@ -195,7 +206,7 @@ def health(c, name=None, label=None, wait=0, json=False):
     from dockyard.runtime.health_status import health_rows
 
     names = list(name or [])
-    rows = health_rows(names, wait=float(wait), label=label)
+    rows = health_rows(names, wait=_args.seconds("--wait", wait, zero=True), label=label)
     emit(json, [r.to_dict() for r in rows], view.health_view(rows, explicit=bool(names)))
     if not rows:
         raise CheckFailed(
@@ -203,12 +214,15 @@ def health(c, name=None, label=None, wait=0, json=False):
         )
     bad = [r for r in rows if not r.ok and (names or r.health != "none")]
     if bad:
-        raise CheckFailed(
-            "test.health: "
-            + "; ".join(
-                f"{r.container} is {r.health if r.status == 'running' else r.status}" for r in bad
-            )
-        )
+        raise CheckFailed("test.health: " + "; ".join(_why_not_healthy(r) for r in bad))
+
+
+def _why_not_healthy(row) -> str:  # noqa: ANN001
+    if row.status != "running":
+        return f"{row.container} is {row.status}"
+    if row.health == "none":
+        return f"{row.container} has no HEALTHCHECK, so nothing says it is healthy"
+    return f"{row.container} is {row.health}"
 
 
 ns = Collection("test", compose, web, celery, security, health)

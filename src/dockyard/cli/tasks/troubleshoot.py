@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from invoke import Collection
 
-from dockyard.cli.tasks._output import emit, note
+from dockyard.cli.tasks import _args
+from dockyard.cli.tasks._output import emit, note, step
 from dockyard.cli.tasks._task import task
 from dockyard.core.errors import CheckFailed
 
@@ -14,6 +15,7 @@ JSON_HELP = "print the report as JSON instead of tables"
 
 
 @task(
+    makes=True,
     help={
         "target": "bake target or group to rebuild, e.g. web",
         "no_cache": "rebuild without the build cache",
@@ -26,9 +28,6 @@ def build(c, target, no_cache=False, verbose=False, json=False):
 
     The failing step is shown with its command, error and last output lines. Exits non-zero
     when the build fails."""
-    from rich.markup import escape
-
-    from dockyard.cli.console import progress_console
     from dockyard.cli.views import diagnose as view
     from dockyard.core.project import find_project
     from dockyard.diagnose import build as build_mod
@@ -36,7 +35,7 @@ def build(c, target, no_cache=False, verbose=False, json=False):
     project = find_project()
     from dockyard.cli.views.build import plain_printer
 
-    progress_console.print(f"[cyan]→[/] rebuilding {escape(target)}")
+    step(f"rebuilding {target}")
     diagnosis = build_mod.diagnose_build(
         project,
         target,
@@ -50,6 +49,7 @@ def build(c, target, no_cache=False, verbose=False, json=False):
 
 
 @task(
+    makes=True,
     help={
         "name": "container name or id",
         "lines": "how many log lines to show (default: [tool.dockyard.troubleshoot] log_lines, 30)",
@@ -65,13 +65,14 @@ def container(c, name, lines=0, json=False):
     from dockyard.core.project import find_project
     from dockyard.diagnose import container as container_mod
 
+    lines = _args.count("--lines", lines, minimum=0)
     project = find_project()
     settings = project.settings.troubleshoot
     report = container_mod.inspect_container(
         name,
         code_dir=settings.code_dir,
         writable_paths=list(settings.writable_paths),
-        log_lines=int(lines) or settings.log_lines,
+        log_lines=lines or settings.log_lines,
     )
     emit(json, report.to_dict(), view.container_view(report))
     if not report.ok:
@@ -97,7 +98,7 @@ def beat(c, name, wait=0, json=False):
     from dockyard.cli.views import diagnose as view
     from dockyard.diagnose import beat as beat_mod
 
-    report = beat_mod.diagnose_container(name, wait=float(wait), app=_celery_app())
+    report = beat_mod.diagnose_container(name, wait=_args.seconds("--wait", wait, zero=True), app=_celery_app())
     emit(json, report.to_dict(), view.beat_view(report))
     if not report.running:
         why = (
@@ -109,6 +110,7 @@ def beat(c, name, wait=0, json=False):
 
 
 @task(
+    makes=True,
     help={
         "image": "image name or id, e.g. dockyard.local/shop-web:latest",
         "json": JSON_HELP,
@@ -119,14 +121,14 @@ def size(c, image, json=False):
 
     Layers by size with their instruction, the largest paths under /code, bytes written in one
     layer and deleted in a later one, with a suggestion per finding."""
-    from dockyard.cli.console import progress_console
     from dockyard.cli.views import diagnose as view
     from dockyard.core.project import find_project
     from dockyard.diagnose import size as size_mod
 
+    image = _args.image("IMAGE", image)
     project = find_project()
     settings = project.settings.troubleshoot
-    progress_console.print(f"[cyan]→[/] reading the layers of {image} (docker save)")
+    step(f"reading the layers of {image} (docker save)")
     report = size_mod.analyse_image(
         image,
         code_dir=settings.code_dir,

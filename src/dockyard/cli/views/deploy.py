@@ -2,49 +2,55 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from dockyard.cli.console import console
+from dockyard.core.untrusted import one_line
 from dockyard.deploy import caprover, history, rollback
 from dockyard.deploy import deployer as deploying
 
 
+def _cell(text: str, style: str = "") -> Text:
+    """A value from the history or a server: literal (never markup), without terminal escapes."""
+    return Text(one_line(text), style)
+
+
 def history_table(entries: list[history.Entry], title: str) -> Table:
-    table = Table(title=title)
+    table = Table(title=_cell(title))
     for column in ("time", "service", "action", "sha", "result", "image"):
         table.add_column(column)
     for e in entries:
         style = "green" if e.ok else ("red" if e.result == history.FAILED else "yellow")
         table.add_row(
-            e.time[:19].replace("T", " "),
-            escape(e.service),
-            e.action,
-            escape(rollback.short(e.sha)),
-            f"[{style}]{e.result}[/]",
-            escape(e.image),
+            _cell(e.time[:19].replace("T", " ")),
+            _cell(e.service),
+            _cell(e.action),
+            _cell(rollback.short(e.sha)),
+            _cell(e.result, style),
+            _cell(e.image),
         )
     return table
 
 
 def show_plan(plan: rollback.Plan, prepared: list[deploying.Prepared], url: str) -> None:
-    table = Table(title=f"rollback plan ({caprover.safe_url(url)})")
+    table = Table(title=_cell(f"rollback plan ({caprover.safe_url(url)})"))
     for column in ("service", "app", "now", "back to", "deployed at", "image"):
         table.add_column(column)
     for step, ready in zip(plan.steps, prepared, strict=True):
         now = rollback.short(step.current.sha) if step.current else "?"
         found = "local" if ready.image.where == "local" else f"registry {ready.image.detail}"
         table.add_row(
-            escape(step.service),
-            escape(step.app),
-            escape(now),
-            escape(rollback.short(step.target.sha)),
-            step.target.time[:19].replace("T", " "),
-            escape(f"{step.target.image} ({found})"),
+            _cell(step.service),
+            _cell(step.app),
+            _cell(now),
+            _cell(rollback.short(step.target.sha)),
+            _cell(step.target.time[:19].replace("T", " ")),
+            _cell(f"{step.target.image} ({found})"),
         )
     console.print(table)
     for note in plan.notes:
-        console.print(f"note: {note}", markup=False)
+        console.print(_cell(f"note: {note}"))
 
 
 def show_checklist(items: list[rollback.Item]) -> None:
@@ -52,9 +58,7 @@ def show_checklist(items: list[rollback.Item]) -> None:
     console.print("full rollback checklist ([dockyard] runs it, [you] do it):", markup=False)
     for number, item in enumerate(items, start=1):
         console.print(
-            f"{number:2d}. [{'dockyard' if item.run else 'you'}] {item.title}",
-            markup=False,
-            soft_wrap=True,
+            _cell(f"{number:2d}. [{'dockyard' if item.run else 'you'}] {item.title}"), soft_wrap=True
         )
         for line in item.detail.splitlines():
-            console.print(f"      {line}", markup=False, soft_wrap=True)
+            console.print(_cell(f"      {line}"), soft_wrap=True)

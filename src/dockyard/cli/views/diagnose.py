@@ -22,8 +22,9 @@ def _facts(rows: list[tuple[str, str | Text]]) -> Table:
 
 
 def _lines(title: str, lines: list[str], style: str = "") -> Panel:
+    # a str title would be read as markup by Panel whatever the console says: give it a Text
     return Panel(
-        Text("\n".join(lines) if lines else "(none)", style=style), title=title, title_align="left"
+        Text("\n".join(lines) if lines else "(none)", style=style), title=Text(title), title_align="left"
     )
 
 

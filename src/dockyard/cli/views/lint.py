@@ -1,4 +1,7 @@
-"""`invoke lint` for people: linter lines, a summary table; and the JSON and SARIF outputs written."""
+"""`invoke lint` for people: linter lines, a summary table; and the JSON and SARIF outputs written.
+
+Everything taken from the files (paths, messages, notes) is printed as `rich.text.Text`: neither
+markup nor emoji codes are read in it (`Dockerfile:100:` stays itself, not "Dockerfile💯")."""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from collections import Counter
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from dockyard.core.errors import DockyardError
 from dockyard.lint.model import Rule
@@ -18,7 +21,7 @@ from dockyard.lint.runner import LintResult
 
 def render_text(result: LintResult, console: Console, rules: dict[str, Rule], base: Path | None = None) -> None:
     for finding in result.findings:
-        console.print(finding_line(finding, base), markup=False, highlight=False, soft_wrap=True)
+        console.print(Text(finding_line(finding, base)), highlight=False, soft_wrap=True)
     if result.findings:
         console.print()
         table = Table(title=None, show_edge=False, pad_edge=False)
@@ -32,15 +35,15 @@ def render_text(result: LintResult, console: Console, rules: dict[str, Rule], ba
             rule = rules.get(rule_id)
             name = rule.name if rule else "hadolint"
             style = {"error": "red", "warning": "yellow"}.get(severities[rule_id], "cyan")
-            table.add_row(rule_id, name, f"[{style}]{severities[rule_id]}[/]", str(count))
+            table.add_row(Text(rule_id), Text(name), Text(severities[rule_id], style=style), str(count))
         console.print(table)
     console.print(_summary_line(result, base), highlight=False, soft_wrap=True)
     for note in result.notes:
-        console.print(f"[dim]note:[/] {escape(note)}", highlight=False, soft_wrap=True)
+        console.print(Text.assemble(("note:", "dim"), " ", note), highlight=False, soft_wrap=True)
 
 
-def _summary_line(result: LintResult, base: Path | None) -> str:
-    where = escape(display_path(result.directory, base))
+def _summary_line(result: LintResult, base: Path | None) -> Text:
+    where = display_path(result.directory, base)
     parts = [f"{len(result.files)} file(s)", f"hadolint {result.hadolint}"]
     if result.bake_parser:
         parts.append(f"bake read with {result.bake_parser}")
@@ -48,10 +51,14 @@ def _summary_line(result: LintResult, base: Path | None) -> str:
         parts.append(f"{result.suppressed} suppressed inline")
     parts.append(f"{result.elapsed_s:.2f} s")
     if not result.findings:
-        return f"[green]{where}: no findings[/] ({', '.join(parts)})"
+        return Text.assemble((f"{where}: no findings", "green"), f" ({', '.join(parts)})")
     by_level = Counter(f.severity for f in result.findings)
     levels = ", ".join(f"{n} {level}{'s' if n != 1 else ''}" for level, n in sorted(by_level.items()))
-    return f"[red]{where}: {len(result.findings)} finding(s)[/] ({levels}; {', '.join(parts)})"
+    style = "red" if result.failed else "yellow"
+    verdict = "" if result.failed else "; warnings do not fail the run without --strict"
+    return Text.assemble(
+        (f"{where}: {len(result.findings)} finding(s)", style), f" ({levels}; {', '.join(parts)}{verdict})"
+    )
 
 
 def print_lint_result(

@@ -118,32 +118,40 @@ SECRET_WORDS = (
     "secret",
     "token",
 )
-ALLOWED_WORDS = ("public",)
+ALLOWED_WORDS = ("public", "publishable")
+# A last word that says the value is about a secret, not the secret: PYPI_AUTH_USER,
+# SECRET_KEY_FILE, AWS_ACCESS_KEY_ID, AUTH_URL.
+DESCRIPTOR_WORDS = (
+    "user", "username", "name", "id", "file", "path", "dir", "url", "host", "port", "type", "header",
+    "enabled", "backend", "algorithm", "length", "ttl", "expiry", "version", "prefix", "method", "mode",
+)  # fmt: skip
 _SECRET = re.compile(r"(?i)(?:_|^)(?:" + "|".join(SECRET_WORDS) + r")(?:_|$)")
 _ALLOWED = re.compile(r"(?i)(?:_|^)(?:" + "|".join(ALLOWED_WORDS) + r")(?:_|$)")
 
 
 def looks_secret(name: str) -> bool:
-    return bool(_SECRET.search(name)) and not _ALLOWED.search(name)
+    if not _SECRET.search(name) or _ALLOWED.search(name):
+        return False
+    return name.lower().rsplit("_", 1)[-1] not in DESCRIPTOR_WORDS
 
 
 @rule(
     "DY011",
     "secret-in-arg-env",
     "error",
-    summary="a secret-looking name is passed as ARG or set with ENV",
+    summary="a secret-looking name is passed as ARG or set (non-empty) with ENV",
     why=(
-        "ENV values are stored in the image config (`docker inspect` shows them to anyone who can "
-        "pull the image); build-arg values are recorded in the image history of stages that use "
-        "them and in provenance attestations. Names matching BuildKit's SecretsUsedInArgOrEnv "
-        "pattern (…_KEY, …_TOKEN, …_PASSWORD, …_SECRET) are treated as secrets."
+        "ENV values are stored in the image config (`docker inspect` shows them to anyone who can pull the image); "
+        "build-arg values are recorded in the image history of stages that use them and in provenance "
+        "attestations. Names matching BuildKit's SecretsUsedInArgOrEnv pattern (…_KEY, …_TOKEN, …_PASSWORD, "
+        "…_SECRET) are treated as secrets, unless the name ends in a word that describes one (…_USER, …_FILE, "
+        "…_URL, …_ID) or says it is public; an ENV set to an empty value stores nothing."
     ),
     fix=(
-        "Pass build-time secrets with `RUN --mount=type=secret,id=NAME` (bake `secret = [...]`) "
-        "and runtime secrets through the container environment (compose "
-        "`environment:`/`env_file:`, CapRover app config), never through ARG/ENV. For a build-only"
-        " placeholder, set it on the RUN line itself (`RUN DJANGO_SECRET_KEY=build-only python "
-        "manage.py collectstatic`)."
+        "Pass build-time secrets with `RUN --mount=type=secret,id=NAME` (bake `secret = [...]`) and runtime "
+        "secrets through the container environment (compose `environment:`/`env_file:`, CapRover app config), "
+        "never through ARG/ENV. For a build-only placeholder, set it on the RUN line itself (`RUN "
+        "DJANGO_SECRET_KEY=build-only python manage.py collectstatic`)."
     ),
 )
 def secret_in_arg_env(ctx: LintContext) -> Iterator[LintFinding]:
@@ -156,20 +164,32 @@ def secret_in_arg_env(ctx: LintContext) -> Iterator[LintFinding]:
                         yield ctx.finding(
                             "DY011",
                             dockerfile.path,
-                            instruction.line,
-                            f"ARG {name} in {where} looks like a secret: build args are recorded "
-                            f"in "
-                            f"image history and provenance",
+                            _line_of(dockerfile, instruction, name),
+                            f"ARG {name} in {where} looks like a secret: build args are recorded in image history "
+                            f"and provenance",
                         )
             else:
-                for name, _ in env_pairs(instruction):
-                    if looks_secret(name):
+                for name, value in env_pairs(instruction):
+                    if looks_secret(name) and value.strip():
                         yield ctx.finding(
                             "DY011",
                             dockerfile.path,
-                            instruction.line,
+                            _line_of(dockerfile, instruction, name),
                             f"ENV {name} in {where} looks like a secret: ENV values are stored in the image config",
                         )
+
+
+def _line_of(dockerfile: Dockerfile, instruction: Instruction, name: str) -> int:
+    """The line of a multi-line ARG/ENV where `name` is set."""
+    pattern = re.compile(r"(?:^|[\s\\])" + re.escape(name) + r"(?:=|\s|$)")
+    for number in range(instruction.line, instruction.end_line + 1):
+        text = dockerfile.lines[number - 1] if number - 1 < len(dockerfile.lines) else ""
+        if number == instruction.line:
+            text = text.split(None, 1)[1] if len(text.split(None, 1)) > 1 else ""
+            text = " " + text
+        if pattern.search(text):
+            return number
+    return instruction.line
 
 
 def _arg_env_instructions(dockerfile: Dockerfile) -> Iterator[tuple[Instruction, Stage | None]]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockyard.core.settings import LintSettings
-from dockyard.lint.deployment import Deployment
+from dockyard.lint.deployment import Deployment, Runner, Shipped
+from dockyard.lint.flows import Flows
 from dockyard.lint.model import LintFinding, Rule
+from dockyard.lint.processes import Process, runner_processes
 
 RULES: dict[str, Rule] = {}
 Check = Callable[["LintContext"], Iterable[LintFinding]]
@@ -22,9 +24,11 @@ def register(rule: Rule) -> Rule:
     return rule
 
 
-def rule(id: str, name: str, severity: str, summary: str, why: str, fix: str) -> Callable[[Check], Check]:
-    """Register a check function under a new Rule."""
-    registered = register(Rule(id=id, name=name, severity=severity, summary=summary, why=why, fix=fix))
+def rule(
+    id: str, name: str, severity: str, summary: str, why: str, fix: str, default: bool = True
+) -> Callable[[Check], Check]:
+    """Register a check function under a new Rule (`default=False`: opt-in)."""
+    registered = register(Rule(id=id, name=name, severity=severity, summary=summary, why=why, fix=fix, default=default))
 
     def decorate(check: Check) -> Check:
         CHECKS.append((registered, check))
@@ -37,9 +41,21 @@ def rule(id: str, name: str, severity: str, summary: str, why: str, fix: str) ->
 class LintContext:
     deployment: Deployment
     options: LintSettings
+    _flows: dict = field(default_factory=dict)
 
     def finding(self, rule_id: str, path: Path, line: int, message: str) -> LintFinding:
         return LintFinding(rule=rule_id, path=path, line=line, message=message, severity=RULES[rule_id].severity)
+
+    def processes(self, runner: Runner) -> list[Process]:
+        return runner_processes(self.deployment, runner)
+
+    def flows(self, shipped: Shipped) -> Flows:
+        """Items flowing through the stages of `shipped`'s Dockerfile (under its build args)."""
+        key = (shipped.dockerfile.path, id(shipped.graph), shipped.context)
+        if key not in self._flows:
+            ignore = self.deployment.dockerignore(shipped.dockerfile, shipped.context)
+            self._flows[key] = Flows(shipped.graph, shipped.context, ignore)
+        return self._flows[key]
 
 
 # Findings the loader makes itself (files it cannot read), registered so they can be documented,

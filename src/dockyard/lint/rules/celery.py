@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dockyard.dockerfile.shell import split_commands
 from dockyard.lint.commands import CeleryWorker, celery_worker, commands_of
+from dockyard.lint.deployment import Runner
 from dockyard.lint.model import LintFinding
 from dockyard.lint.rules.base import LintContext, rule
 
@@ -45,6 +46,11 @@ def _invocations(ctx: LintContext) -> Iterator[_Invocation]:
                     worker = celery_worker(command)
                     if worker:
                         yield _Invocation(compose.path, service.line_of(key), worker, f"service '{service.name}'")
+    for runner in dep.runners:
+        for process in ctx.processes(runner):
+            worker = celery_worker(process.command)
+            if worker:
+                yield _Invocation(process.path, process.line, worker, process.where)
     for script in dep.files.scripts:
         try:
             lines = script.read_text(encoding="utf-8").splitlines()
@@ -77,8 +83,12 @@ def _invocations(ctx: LintContext) -> Iterator[_Invocation]:
     ),
 )
 def celery_beat_pool(ctx: LintContext) -> Iterator[LintFinding]:
+    reported: set[tuple[str, int]] = set()
     for invocation in _invocations(ctx):
         worker = invocation.worker
+        if (str(invocation.path), invocation.line) in reported:
+            continue
+        reported.add((str(invocation.path), invocation.line))
         if worker.beat and worker.pool in POOLS_REJECTING_BEAT:
             yield ctx.finding(
                 "DY008",
@@ -90,48 +100,104 @@ def celery_beat_pool(ctx: LintContext) -> Iterator[LintFinding]:
             )
 
 
+@dataclass(frozen=True)
+class _Beat:
+    runner: Runner
+    path: Path
+    line: int
+    embedded: bool  # `worker --beat` (else a standalone `celery beat`)
+    where: str
+
+
 @rule(
     "DY016",
     "celery-beat-replicated",
     "error",
-    summary="more than one running worker embeds beat (replicas, or several services with --beat)",
+    summary="more than one beat scheduler runs: replicas of a worker with --beat, or beat in several places",
     why=(
-        "Each embedded beat sends every periodic task on its own: two replicas of `worker --beat` "
-        "run each scheduled job twice. The card's unified service relies on exactly one beat."
+        "Each beat sends every periodic task on its own: two replicas of `worker --beat`, a `worker --beat` beside "
+        "a `celery beat` service, or two targets whose images both run beat make every scheduled job run twice. "
+        "The processes are found in CMD, compose `command:`, the scripts they start, supervisord programs and s6 "
+        "services of every deployed image."
     ),
     fix=(
-        "Keep `--beat` on a single service with one replica; scale workers with a second service "
-        "without --beat, or run `celery beat` separately."
+        "Run exactly one scheduler: keep `--beat` on a single service with one replica and drop it elsewhere, or "
+        "run `celery beat` as its own single service and start the workers without --beat."
     ),
 )
 def celery_beat_replicated(ctx: LintContext) -> Iterator[LintFinding]:
-    dep = ctx.deployment
-    for compose in dep.composes:
-        with_beat = []
-        for service in compose.services.values():
-            commands = commands_of(service.entrypoint) + commands_of(service.command)
-            if service.command is None and service.entrypoint is None:
-                found = dep.service_stage(compose, service)
-                if found is not None:
-                    config = dep.graph(found[0]).image_config(found[1])
-                    commands = commands_of(config.entrypoint) + commands_of(config.cmd)
-            if any((w := celery_worker(c)) is not None and w.beat for c in commands):
-                with_beat.append(service)
-        for service in with_beat:
-            if service.replicas > 1:
-                key = "deploy" if "deploy" in service.data else "scale"
-                yield ctx.finding(
-                    "DY016",
-                    compose.path,
-                    service.line_of(key),
-                    f"service '{service.name}' runs {service.replicas} replicas of a worker with "
-                    f"--beat: every periodic task runs {service.replicas} times",
-                )
-        for service in with_beat[1:]:
-            yield ctx.finding(
-                "DY016",
-                compose.path,
-                service.line,
-                f"service '{service.name}' embeds beat too (so does '{with_beat[0].name}'): every "
-                f"periodic task runs twice",
+    beats: list[_Beat] = []
+    seen: set[tuple[int, str, int]] = set()
+    for runner in ctx.deployment.deployed_runners:
+        for process in ctx.processes(runner):
+            embedded = celery_worker(process.command)
+            standalone = process.role == "beat"
+            if not standalone and not (embedded and embedded.beat):
+                continue
+            key = (id(runner), str(process.path), process.line)
+            if key in seen:
+                continue
+            seen.add(key)
+            beats.append(_Beat(runner, process.path, process.line, not standalone, process.where))
+    reported: set[tuple[str, int]] = set()
+
+    def report(path: Path, line: int, message: str) -> Iterator[LintFinding]:
+        if (str(path), line) not in reported:
+            reported.add((str(path), line))
+            yield ctx.finding("DY016", path, line, message)
+
+    for beat in beats:
+        service = beat.runner.service
+        if service is not None and service.replicas > 1 and beat.runner.compose is not None:
+            deploy = service.data.get("deploy")
+            if isinstance(deploy, dict) and "replicas" in deploy:
+                line = deploy.line_of("replicas") if hasattr(deploy, "line_of") else service.line_of("deploy")
+            else:
+                line = service.line_of("scale")
+            kind = "a worker with --beat" if beat.embedded else "celery beat"
+            yield from report(
+                beat.runner.compose.path,
+                line,
+                f"service '{service.name}' runs {service.replicas} replicas of {kind} ({beat.where}:{beat.line}): "
+                f"every periodic task runs {service.replicas} times",
             )
+    if len(beats) < 2:
+        return
+    ordered = sorted(beats, key=lambda b: (str(b.path), b.line))
+    for i, first in enumerate(ordered):
+        for second in ordered[i + 1 :]:
+            if first.runner is second.runner or not _together(first.runner, second.runner):
+                continue
+            # beside a standalone scheduler the embedded one is the extra; else the later one
+            extra, other = (first, second) if first.embedded and not second.embedded else (second, first)
+            what = "embeds beat (worker --beat)" if extra.embedded else "runs celery beat"
+            yield from report(
+                extra.path,
+                extra.line,
+                f"{extra.runner.label} {what} while {other.runner.label} runs beat too ({other.where}:{other.line}): "
+                f"every periodic task runs twice",
+            )
+
+
+def _together(a: Runner, b: Runner) -> bool:
+    """Whether two runners are deployed side by side: services of one compose file, bake targets
+    of one group (all of them when the file has no groups), or an image built on its own."""
+    if a.kind == "compose" and b.kind == "compose":
+        return a.compose is b.compose
+    if a.kind == "bake" and b.kind == "bake":
+        if a.bake is not b.bake or a.bake is None:
+            return False
+        groups = [g for g in a.bake.groups if g != "default" or len(a.bake.groups) == 1]
+        if not groups:
+            return True
+        for group in groups:
+            try:
+                members = set(a.bake.resolve([group]))
+            except Exception:  # noqa: BLE001 - a group naming an unknown target: bake reports it
+                continue
+            if a.name in members and b.name in members:
+                return True
+        return False
+    if "compose" in (a.kind, b.kind) and "bake" in (a.kind, b.kind):
+        return False
+    return True

@@ -1,111 +1,71 @@
-"""What gets into the shipped layers: the build context, apt lists, floating base images."""
+"""What gets into the shipped layers: the build context, apt lists, build packages, floating base images."""
 
 from __future__ import annotations
 
-import posixpath
+import re
 from collections.abc import Iterator
-from pathlib import Path
 
 from dockyard.core.imageref import parse_ref
-from dockyard.dockerfile.graph import StageGraph
+from dockyard.dockerfile.graph import StageGraph, mount_options
 from dockyard.dockerfile.parser import Dockerfile, Instruction, Stage
-from dockyard.dockerfile.shell import instruction_commands, path_covers, resolve_dir
-from dockyard.lint.deployment import Deployment, Shipped
-from dockyard.lint.dockerignore import find_dockerignore
+from dockyard.dockerfile.shell import SimpleCommand, instruction_commands, path_covers
+from dockyard.lint.flows import LEAK
 from dockyard.lint.model import LintFinding
 from dockyard.lint.rules.base import LintContext, rule
-
-
-def _reaching_copies(dep: Deployment, dockerfile: Dockerfile) -> Iterator[tuple[Instruction, Stage, Shipped]]:
-    """COPY/ADD from the build context whose files end up in a shipped image (and one such)."""
-    seen: set[int] = set()
-    for stage in dockerfile.stages:
-        lineages = dep.shipping_lineages(dockerfile, stage)
-        copies = dep.copies_into_shipped(dockerfile, stage)
-        if not lineages and not copies:
-            continue
-        graph = (lineages or [c[0] for c in copies])[0].graph
-        for step in graph.steps(stage):
-            instruction = step.instruction
-            if step.stage is not stage or instruction.cmd not in ("COPY", "ADD") or instruction.flag("from"):
-                continue
-            if instruction.line in seen:
-                continue
-            if lineages:
-                seen.add(instruction.line)
-                yield instruction, stage, lineages[0]
-                continue
-            destination = resolve_dir(step.workdir, instruction.value[-1]) if instruction.value else "/"
-            for shipped, edge in copies:
-                if any(
-                    path_covers(resolve_dir("/", p), destination) or path_covers(destination, resolve_dir("/", p))
-                    for p in edge.paths
-                ):
-                    seen.add(instruction.line)
-                    yield instruction, stage, shipped
-                    break
-
-
-def _sensitive_paths(instruction: Instruction, context: Path) -> list[str]:
-    """Paths this COPY takes along that must stay out: .env/.git for `.`, .env for a directory."""
-    if instruction.heredocs:
-        return []
-    out: list[str] = []
-    for source in instruction.value[:-1]:
-        if "://" in source:
-            continue
-        relative = posixpath.normpath(source.lstrip("/")) if source.strip("/") else "."
-        if relative in (".", ""):
-            out += [".env", ".git"]
-        elif (context / relative).is_dir():
-            out.append(f"{relative}/.env")
-    return out
 
 
 @rule(
     "DY012",
     "copy-context-unignored",
     "error",
-    summary=(
-        "`COPY .` (or a context directory) into a shipped image without a .dockerignore that keeps out .env and .git"
-    ),
+    summary="a COPY from the build context puts `.env` or `.git` into a shipped image (no .dockerignore keeps them)",
     why=(
-        "COPY takes whatever the build context holds: a developer's `.env` with real credentials, "
-        "the whole `.git` history. It lands in a layer of the shipped image, where anyone who can "
-        "pull the image can read it, even if a later layer deletes it."
+        "COPY takes whatever the build context holds: a developer's `.env` with real credentials, the whole `.git` "
+        "history. It lands in a layer of the shipped image, where anyone who can pull the image can read it, even "
+        "if a later layer deletes it, and even when it travels through other stages (`COPY --from`, with paths "
+        "such as `${APP_HOME}` expanded) first."
     ),
     fix=(
-        "Add a .dockerignore at the context root (or `<Dockerfile>.dockerignore` next to the "
-        "Dockerfile) with at least `.git`, `**/.env` and `**/.env.*`; better, start with `**` and "
-        "re-include only what the image needs (`!app/`)."
+        "Add a .dockerignore at the context root (or `<Dockerfile>.dockerignore` next to the Dockerfile) with at "
+        "least `.git`, `**/.env` and `**/.env.*`; better, start with `**` and re-include only what the image needs "
+        "(`!app/`)."
     ),
 )
 def copy_context_unignored(ctx: LintContext) -> Iterator[LintFinding]:
-    dep = ctx.deployment
-    for dockerfile in dep.dockerfiles.values():
-        context = dep.contexts.get(dockerfile.path, dockerfile.path.parent)
-        ignore = find_dockerignore(context, dockerfile.path)
-        for instruction, stage, shipped in _reaching_copies(dep, dockerfile):
-            leaked = [p for p in _sensitive_paths(instruction, context) if not ignore.excludes(p)]
-            if not leaked:
+    reported: set[tuple[str, int]] = set()
+    for shipped in ctx.deployment.shipped:
+        flows = ctx.flows(shipped)
+        leaks: dict[int, list] = {}
+        for item in flows.shipped(shipped.stage):
+            if item.kind == LEAK:
+                leaks.setdefault(item.origin.instruction.line, []).append(item)
+        ignore = ctx.deployment.dockerignore(shipped.dockerfile, shipped.context)
+        for line, items in sorted(leaks.items()):
+            key = (str(shipped.dockerfile.path), line)
+            if key in reported:
                 continue
+            reported.add(key)
+            first = items[0]
+            instruction = first.origin.instruction
             copied = " ".join(instruction.value[:-1])
-            where = f"stage '{stage.label}'"
-            if stage is not shipped.stage:
-                where += f" (shipped in '{shipped.stage.label}', {shipped.via})"
-            else:
-                where += f" ({shipped.via})"
+            names = ", ".join(dict.fromkeys(i.what for i in items))
             if ignore.path is None:
-                why = (
-                    f"no .dockerignore in the build context ({context.name or context}/) keeps out {', '.join(leaked)}"
-                )
+                where = shipped.context.name or shipped.context
+                why = f"no .dockerignore in the build context ({where}/) keeps out {names}"
             else:
-                why = f"{ignore.path.name} does not exclude {', '.join(leaked)}"
+                why = f"{ignore.path.name} does not exclude {names}"
+            route = ""
+            if first.origin.stage is not shipped.stage:
+                hops = ", ".join(str(h) for h in first.hops)
+                route = f", which reaches stage '{shipped.stage.label}'" + (
+                    f" through COPY --from at line {hops}" if hops else ""
+                )
             yield ctx.finding(
                 "DY012",
-                dockerfile.path,
-                instruction.line,
-                f"{instruction.cmd} {copied} in {where}: {why}",
+                shipped.dockerfile.path,
+                line,
+                f"{instruction.cmd} {copied} in stage '{first.origin.stage.label}' puts {first.path}{route} "
+                f"({shipped.via}): {why}",
             )
 
 
@@ -119,7 +79,7 @@ def _leaves_apt_lists(instruction: Instruction) -> bool:
     if not updates:
         return False
     for mount in instruction.flag_values("mount"):
-        options = dict(part.partition("=")[::2] for part in mount.split(","))
+        options = mount_options(mount)
         target = options.get("target") or options.get("dst") or options.get("destination") or ""
         if options.get("type") in ("cache", "tmpfs") and path_covers(target.rstrip("/"), _APT_LISTS):
             return False
@@ -139,15 +99,13 @@ def _leaves_apt_lists(instruction: Instruction) -> bool:
     "warning",
     summary="`apt-get update` leaves /var/lib/apt/lists in a shipped layer",
     why=(
-        "The package lists (20-40 MB) are only needed while installing. Removed in a later RUN "
-        "they still ship in the earlier layer; they also go stale, so a later `apt-get install` "
-        "from them fails. (The .deb archives in /var/cache/apt stay too on images without Debian's"
-        " docker-clean hook.)"
+        "The package lists (20-40 MB) are only needed while installing. Removed in a later RUN they still ship in "
+        "the earlier layer; they also go stale, so a later `apt-get install` from them fails. (The .deb archives "
+        "in /var/cache/apt stay too on images without Debian's docker-clean hook.)"
     ),
     fix=(
-        "Update, install and clean in one RUN: `apt-get update && apt-get install -y "
-        "--no-install-recommends PKG && rm -rf /var/lib/apt/lists/*`, or mount a cache: `RUN "
-        "--mount=type=cache,target=/var/lib/apt/lists ...`."
+        "Update, install and clean in one RUN: `apt-get update && apt-get install -y --no-install-recommends PKG "
+        "&& rm -rf /var/lib/apt/lists/*`, or mount a cache: `RUN --mount=type=cache,target=/var/lib/apt/lists ...`."
     ),
 )
 def apt_lists_left(ctx: LintContext) -> Iterator[LintFinding]:
@@ -168,19 +126,130 @@ def apt_lists_left(ctx: LintContext) -> Iterator[LintFinding]:
             )
 
 
+# Packages only a build needs: compilers and headers.
+_BUILD_PACKAGES = re.compile(
+    r"^(?:build-essential|build-base|gcc|g\+\+|gcc-\d+|clang|cpp|make|musl-dev|libc6?-dev|linux-headers|"
+    r".+-dev|.+-devel)(?:[=:].*)?$"
+)
+_INSTALLERS = {
+    "apt-get": "install",
+    "apt": "install",
+    "apk": "add",
+    "yum": "install",
+    "dnf": "install",
+    "microdnf": "install",
+}
+_REMOVERS = {
+    "apt-get": ("purge", "remove"),
+    "apt": ("purge", "remove"),
+    "apk": ("del",),
+    "yum": ("remove", "erase"),
+    "dnf": ("remove",),
+}
+
+
+_PACKAGE_VALUE_OPTIONS = {
+    "-o", "--option", "-c", "--config-file", "-t", "--target-release", "--default-release", "--virtual",
+    "--repository", "-X", "-p", "--root",
+}  # fmt: skip
+
+
+def _packages(command: SimpleCommand, verbs: tuple[str, ...]) -> list[str] | None:
+    """The package words of `apt-get install X Y` (None: not such a command)."""
+    words = command.words[1:]
+    verb = next((w for w in words if not w.startswith("-")), None)
+    if verb not in verbs:
+        return None
+    out, skip = [], False
+    for word in words[words.index(verb) + 1 :]:
+        if skip:
+            skip = False
+        elif word in _PACKAGE_VALUE_OPTIONS:
+            skip = True
+        elif not word.startswith("-"):
+            out.append(word)
+    return out
+
+
+def _virtual(command: SimpleCommand) -> str | None:
+    return command.option("--virtual", "-t") if command.program == "apk" else None
+
+
+@rule(
+    "DY018",
+    "build-packages-in-runtime",
+    "warning",
+    summary="a shipped stage installs build-only packages (-dev headers, build-essential, gcc) and keeps them",
+    why=(
+        "Compilers and `-dev` headers are needed to build wheels, not to run them: left in the image that runs they "
+        "add 100-250 MB and a toolchain an attacker can use. psycopg needs libpq5 at run time, not libpq-dev. "
+        "Builder stages whose packages never reach the runtime image are fine."
+    ),
+    fix=(
+        "Build wheels in a builder stage and install them in the runtime stage (`COPY --from=build /wheels ...`), "
+        "installing only the runtime libraries there (libpq5, libjpeg62-turbo); or remove the packages in the same "
+        "RUN (`apk add --virtual .build-deps ... && pip install ... && apk del .build-deps`)."
+    ),
+)
+def build_packages_in_runtime(ctx: LintContext) -> Iterator[LintFinding]:
+    reported: set[tuple[str, int]] = set()
+    for shipped in ctx.deployment.shipped:
+        installs: list[tuple[Instruction, Stage, list[str]]] = []
+        for step in shipped.graph.steps(shipped.stage):
+            if step.instruction.cmd != "RUN":
+                continue
+            for command in instruction_commands(step.instruction):
+                program = command.program
+                if program in _INSTALLERS:
+                    packages = _packages(command, (_INSTALLERS[program],)) or []
+                    build = [p for p in packages if _BUILD_PACKAGES.match(p)]
+                    virtual = _virtual(command)
+                    if build and virtual:
+                        build = [virtual]  # `apk add --virtual .build-deps ...`: removed by that name
+                    if build:
+                        installs.append((step.instruction, step.stage, build))
+                if program in _REMOVERS:
+                    gone = set(_packages(command, _REMOVERS[program]) or [])
+                    installs = [(i, s, [p for p in pkgs if p.split("=")[0] not in gone]) for i, s, pkgs in installs]
+        for instruction, stage, left in installs:
+            if not left:
+                continue
+            line = _package_line(shipped.dockerfile, instruction, left[0])
+            key = (str(shipped.dockerfile.path), instruction.line)
+            if key in reported:
+                continue
+            reported.add(key)
+            yield ctx.finding(
+                "DY018",
+                shipped.dockerfile.path,
+                line,
+                f"{', '.join(left)} installed in stage '{stage.label}' stay in the image of stage "
+                f"'{shipped.stage.label}' ({shipped.via}): build-only packages",
+            )
+
+
+def _package_line(dockerfile: Dockerfile, instruction: Instruction, package: str) -> int:
+    """The line of a multi-line RUN that names `package` (the RUN's own line if none does)."""
+    pattern = re.compile(r"(?:^|[\s\\])" + re.escape(package) + r"(?:$|[\s\\=])")
+    for number in range(instruction.line, instruction.end_line + 1):
+        text = dockerfile.lines[number - 1] if number - 1 < len(dockerfile.lines) else ""
+        if pattern.search(text.split("#", 1)[0] if not text.lstrip().startswith("#") else ""):
+            return number
+    return instruction.line
+
+
 @rule(
     "DY014",
     "floating-base-image",
     "warning",
     summary="a base image is `latest` or has no tag",
     why=(
-        "`latest` (which an untagged name means) moves: the same Dockerfile builds a different "
-        "Python or Debian tomorrow, caches stop matching, and a rollback rebuild is not the image "
-        "that ran before."
+        "`latest` (which an untagged name means) moves: the same Dockerfile builds a different Python or Debian "
+        "tomorrow, caches stop matching, and a rollback rebuild is not the image that ran before."
     ),
     fix=(
-        "Pin a tag that names the version, e.g. `python:3.11-slim-bookworm` (optionally "
-        "`@sha256:...`); for a variable base, give the ARG and every bake `args` value such a tag."
+        "Pin a tag that names the version, e.g. `python:3.11-slim-bookworm` (optionally `@sha256:...`); for a "
+        "variable base, give the ARG and every bake `args` value such a tag."
     ),
 )
 def floating_base_image(ctx: LintContext) -> Iterator[LintFinding]:
@@ -212,17 +281,24 @@ def floating_base_image(ctx: LintContext) -> Iterator[LintFinding]:
                 )
     built_here = {parse_ref(tag).repository for bake in dep.bakes for t in bake.targets.values() for tag in t.tags}
     for compose in dep.composes:
+        if compose.development is not None:
+            continue
         for service in compose.services.values():
-            if "build" in service.data or not service.image:  # an image it builds is an output
+            if service.build is not None or "build" in service.data or not service.image or service.profiles:
                 continue
             image = parse_ref(service.image)
-            if image.floating and image.repository not in built_here:
-                yield ctx.finding(
-                    "DY014",
-                    compose.path,
-                    service.line_of("image"),
-                    f"service '{service.name}' runs image {service.image}, which has no pinned tag",
-                )
+            if not image.floating or image.repository in built_here or compose.builders_of(service.image):
+                continue
+            if any(
+                parse_ref(b.image or "").repository == image.repository for b in compose.services.values() if b.build
+            ):
+                continue
+            yield ctx.finding(
+                "DY014",
+                compose.path,
+                service.line_of("image"),
+                f"service '{service.name}' runs image {service.image}, which has no pinned tag",
+            )
 
 
 def _external_refs(graph: StageGraph) -> Iterator[tuple[Stage, Instruction, str]]:

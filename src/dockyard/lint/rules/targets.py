@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from dockyard.lint.model import LintFinding
@@ -71,3 +72,84 @@ def unknown_stage(ctx: LintContext) -> Iterator[LintFinding]:
 def missing_dockerfile(ctx: LintContext) -> Iterator[LintFinding]:
     for path, line, who, dockerfile in ctx.deployment.missing_dockerfiles:
         yield ctx.finding("DY007", path, line, f"{who}: Dockerfile {dockerfile} not found")
+
+
+# Words in a bake target's or compose service's name that say which process it is for.
+ROLE_NAMES = {
+    "web": "web",
+    "api": "web",
+    "http": "web",
+    "wsgi": "web",
+    "asgi": "web",
+    "gunicorn": "web",
+    "uvicorn": "web",
+    "worker": "worker",
+    "workers": "worker",
+    "beat": "beat",
+    "scheduler": "beat",
+    "flower": "flower",
+}
+_NAME_WORD = re.compile(r"[a-z0-9]+")
+
+
+def named_roles(name: str) -> set[str]:
+    """`celery-worker` -> {"worker"}, `celerybeat` -> {"beat"}, `app-web` -> {"web"}."""
+    roles = set()
+    for word in _NAME_WORD.findall(name.lower()):
+        word = word.removeprefix("celery") if word != "celery" else word
+        if word in ROLE_NAMES:
+            roles.add(ROLE_NAMES[word])
+    return roles
+
+
+@rule(
+    "DY020",
+    "target-runs-other-process",
+    "error",
+    summary="a bake target or compose service named for one process runs an image whose command is another one",
+    why=(
+        "A `flower` target built from a stage whose CMD was copied from beat runs a second scheduler (every "
+        "periodic task twice) and no flower; a `worker` service that runs gunicorn processes no task. The name "
+        "is what deploys, dashboards and people go by, so nobody notices until the symptoms show."
+    ),
+    fix="Point the target at the right stage (`target = ...`), or fix the stage's CMD (or the service's `command:`).",
+)
+def target_runs_other_process(ctx: LintContext) -> Iterator[LintFinding]:
+    reported: set[tuple[str, int]] = set()
+    for runner in ctx.deployment.deployed_runners:
+        if runner.kind not in ("bake", "compose"):
+            continue
+        wanted = named_roles(runner.name)
+        if len(wanted) != 1:
+            continue
+        processes = [p for p in ctx.processes(runner) if p.role in ("web", "worker", "beat", "flower")]
+        roles = {p.role for p in processes}
+        if any(p.command.program == "celery" and _embeds_beat(p) for p in processes):
+            roles.add("beat")
+        if not roles or wanted & roles:
+            continue
+        main = processes[0]
+        path, line = main.path, main.line
+        service = runner.service
+        overridden = service is not None and (service.command is not None or service.entrypoint is not None)
+        if service is not None and runner.compose is not None and not overridden:
+            # the image's own command is right for its own target: the service took the wrong image
+            # or forgot its `command:`
+            path, line = runner.compose.path, service.line
+        if (str(path), line) in reported:
+            continue
+        reported.add((str(path), line))
+        runs = " and ".join(sorted(roles))
+        yield ctx.finding(
+            "DY020",
+            path,
+            line,
+            f"{runner.label} is named for {next(iter(wanted))} but runs {runs} (`{' '.join(main.command.words)[:60]}`, "
+            f"{main.where})",
+        )
+
+
+def _embeds_beat(process) -> bool:  # noqa: ANN001
+    from dockyard.lint.commands import embeds_beat
+
+    return embeds_beat(process.command)

@@ -1,0 +1,3 @@
+#!/bin/bash
+set -o errexit
+exec celery -A newsletter beat -l INFO
