@@ -37,6 +37,8 @@ def clean_env(**overrides: str) -> dict[str, str]:
         and k.lower() not in ("http_proxy", "https_proxy", "no_proxy")
     }
     env.update({"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
+    # no registry answers here (port 9 is closed): tests that want the real one say so
+    env["DOCKYARD_REGISTRY"] = "127.0.0.1:9"
     env.update(overrides)
     return env
 

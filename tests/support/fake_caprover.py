@@ -16,6 +16,17 @@ Modelled on caprover/caprover:
   express's `sendStatus(500)` (ApiStatusCodes.createCatcher) is the plain-text
   "Internal Server Error".
 
+The admin API for the version history (dockyard.deploy.caprover_versions), when `admin_password`
+is set:
+* src/routes/login/LoginRouter.ts (the 2FA version): no password -> 1000 "password is empty.";
+  2FA on and no otpToken -> 1114; the oldest of the last five wrong passwords less than 30 s ago
+  -> 1113 for every login, the right password too; a wrong password -> 1105 (and counted);
+  else 100 "Login succeeded" with `data.token` (a fresh session token each time).
+* `GET /api/v2/user/apps/appDefinitions`: the session token in `x-captain-auth`; one it did not
+  issue (or one `expire_sessions()` dropped) -> 1106 "Auth token corrupted"; else 100 with
+  `data.appDefinitions` as given, secrets (envVars, tokens) included, as the real one sends them.
+  A token from before `expire_sessions()` -> 1106 "Auth token is no longer valid...".
+
 It also accepts proxy-form requests (`POST http://captain.127.0.0.1/api/...`):
 the `caprover` CLI always talks to port 80/443 of `captain.<host>`, so the
 parity test reaches this server by setting HTTP_PROXY. Listens on 127.0.0.1 only.
@@ -32,12 +43,16 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 APP_DATA = re.compile(r"^/api/v2/user/apps/appData/(?P<app>[^/?]+)/?$")
+LOGIN = "/api/v2/login"
+APP_DEFINITIONS = "/api/v2/user/apps/appDefinitions"
 
 
 @dataclass
@@ -78,8 +93,14 @@ class FakeCapRover:
     drip_seconds: float = 0.0  # send the answer one byte every this many seconds
     body_bytes: int = 0  # pad a successful answer to this many bytes (streamed)
     drop_connection: bool = False  # read the request, then close without answering
+    admin_password: str | None = None  # enables POST /api/v2/login
+    otp_token: str | None = None  # two-factor login on: this code must come with the password
+    app_definitions: list[dict] = field(default_factory=list)  # what GET appDefinitions lists
     requests: list[Recorded] = field(default_factory=list)
     deployed: list[Deployed] = field(default_factory=list)
+    sessions: set[str] = field(default_factory=set)
+    expired: set[str] = field(default_factory=set)
+    failed_logins: list[float] = field(default_factory=list)  # CapRover's CircularQueue(5)
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
@@ -116,6 +137,11 @@ class FakeCapRover:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def expire_sessions(self) -> None:
+        """Invalidate every session token (a restarted CapRover gets a new token version)."""
+        self.expired |= self.sessions
+        self.sessions.clear()
+
     # ------------------------------------------------------------ behaviour
     def answer(self, req: Recorded) -> tuple[int, str, bytes]:
         """(HTTP status, content type, body) for one request."""
@@ -123,10 +149,28 @@ class FakeCapRover:
             self._stop.wait(self.delay)
         if self.http_status is not None:
             return self.http_status, "text/plain; charset=utf-8", _reason(self.http_status).encode()
+        namespace = req.headers.get("x-namespace")
+        if req.path.rstrip("/") == LOGIN and req.method == "POST" and self.admin_password is not None:
+            if namespace and namespace != "captain":
+                return _api(1000, "Namespace unknown")
+            return self._login(req)
+        if req.path.rstrip("/") == APP_DEFINITIONS and req.method == "GET" and self.admin_password is not None:
+            if namespace and namespace != "captain":
+                return _api(1000, "Namespace unknown")
+            token = req.headers.get("x-captain-auth", "")
+            if token in self.expired:  # src/user/Authenticator.ts: a token from before a restart
+                return _api(1106, "Auth token is no longer valid. Request for a new auth token")
+            if token not in self.sessions:
+                return _api(1106, "Auth token corrupted")
+            return _api(100, "App definitions are retrieved.", {
+                "appDefinitions": self.app_definitions,
+                "rootDomain": "root.example.com",
+                "captainSubDomain": "captain",
+                "defaultNginxConfig": "...",
+            })
         match = APP_DATA.match(req.path)
         if not match:
             return 404, "text/html; charset=utf-8", f"Cannot {req.method} {req.path}".encode()
-        namespace = req.headers.get("x-namespace")
         if namespace and namespace != "captain":
             return _api(1000, "Namespace unknown")
         app = urllib.parse.unquote(match.group("app"))
@@ -156,8 +200,27 @@ class FakeCapRover:
         return _api(status, said)
 
 
-def _api(status: int, description: str) -> tuple[int, str, bytes]:
-    body = json.dumps({"status": status, "description": description, "data": {}}).encode("utf-8")
+    def _login(self, req: Recorded) -> tuple[int, str, bytes]:
+        body = req.json if isinstance(req.json, dict) else {}
+        password = str(body.get("password") or "")
+        otp = str(body.get("otpToken") or "")
+        if not password:
+            return _api(1000, "password is empty.")
+        if self.otp_token is not None and not otp:
+            return _api(1114, "Enter OTP token as well")
+        recent = self.failed_logins[-5:]
+        if len(recent) == 5 and time.time() - recent[0] < 30:
+            return _api(1113, "Too many wrong passwords... Wait for 30 seconds and retry.")
+        if password != self.admin_password or (self.otp_token is not None and otp != self.otp_token):
+            self.failed_logins.append(time.time())
+            return _api(1105, "Password is incorrect.")
+        token = "jwt-" + secrets.token_hex(16)
+        self.sessions.add(token)
+        return _api(100, "Login succeeded", {"token": token})
+
+
+def _api(status: int, description: str, data: dict | None = None) -> tuple[int, str, bytes]:
+    body = json.dumps({"status": status, "description": description, "data": data or {}}).encode("utf-8")
     return 200, "application/json; charset=utf-8", body
 
 

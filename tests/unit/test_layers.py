@@ -27,6 +27,7 @@ MAY_USE = {
     "diagnose": BASE | {"docker", "dockerfile", "build", "runtime", "diagnose"},
     "deploy": BASE | {"docker", "dockerfile", "build", "deploy"},
     "prune": BASE | {"docker", "build", "deploy", "prune"},
+    "stage": BASE | {"docker", "dockerfile", "build", "runtime", "deploy", "stage"},
     "lint": BASE | {"docker", "dockerfile", "lint"},
     "bench": BASE | {"docker", "dockerfile", "build", "runtime", "images", "bench"},
     "init": BASE | {"dockerfile", "lint", "init"},

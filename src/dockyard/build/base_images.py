@@ -68,6 +68,9 @@ STAND_INS = (
     LocalImage(f"{LOCAL_NAMESPACE}/redis:7", "redis", "redis:7", "bookworm"),
     LocalImage(f"{LOCAL_NAMESPACE}/redis:8", "redis", "redis:8", "trixie"),
 )
+# CapRover's proxy on the local stage (docs/stage.md); not a base any project's build asks for.
+PROXY_STAND_IN = LocalImage(f"{LOCAL_NAMESPACE}/nginx:1.22", "nginx", "nginx (CapRover's proxy, for the stage)")
+LOCAL_IMAGES = (*STAND_INS, PROXY_STAND_IN)
 # What the card's layout runs when a project says nothing else.
 DEFAULT_BASE = "python:3.11-slim-bookworm"
 DEFAULT_POSTGRES = "postgres:15"

@@ -18,6 +18,7 @@ from dockyard.build.base_images import BASE_ARG, check_pullable, choose_image, p
 from dockyard.build.failure import BuildFailed, failed_step
 from dockyard.build.preflight import refuse_unbuildable, target_dockerfile
 from dockyard.build.progress import BuildProgress, RawJsonReader, Update, step_counts
+from dockyard.build.revision import label_overrides
 from dockyard.core import run_record
 from dockyard.core.errors import ConfigError
 from dockyard.core.project import Project
@@ -64,9 +65,24 @@ class BuildRequest:
     no_cache: bool = False
     context_root: Path | None = None  # defaults to the project root
     variables: dict[str, str] = field(default_factory=dict)  # bake variables (REGISTRY, TAG, ...)
+    labels: dict[str, str] = field(default_factory=dict)  # put on every image built (the commit, ...)
+    # target -> registry image to take cache from ("": none yet, only write the cache inline)
+    cache_from: dict[str, str] = field(default_factory=dict)
     # The tags are the run's own (e.g. `images-<run id>`): the images get the run's labels, and the
     # tags go into the run's record before the build, so a killed run's images are reaped.
     owned: bool = False
+
+
+def cache_overrides(cache_from: dict[str, str]) -> list[str]:
+    """bake `--set` values for a registry cache (environment.md's recipe for the `docker` driver):
+    the image carries its cache inline (`cache-to=type=inline`, the only exporter that driver has),
+    and the build imports the cache of the image pushed earlier (`cache-from=type=registry`)."""
+    overrides = []
+    for target, ref in cache_from.items():
+        overrides.append(f"{target}.cache-to=type=inline")
+        if ref:
+            overrides.append(f"{target}.cache-from=type=registry,ref={ref}")
+    return overrides
 
 
 def ca_bundle(project: Project) -> str:
@@ -127,10 +143,10 @@ def run_build(
         raise ConfigError(f"cannot create the build log directory {log_dir}: {exc.strerror or exc}") from None
     log_path = log_dir / f"bake-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     progress = BuildProgress()
-    overrides = []
+    overrides = label_overrides(request.labels) + cache_overrides(request.cache_from)
     if request.owned:
         run_record.note_tags([tag for name in targets for tag in definition.targets[name].tags])
-        overrides = [f"*.labels.{key}={value}" for key, value in run_labels().items()]
+        overrides += [f"*.labels.{key}={value}" for key, value in run_labels().items()]
     with run_tempdir("bake") as tmp:
         metadata_file = tmp / "metadata.json"
         argv = buildx.bake_argv(bake_file, targets, metadata_file, no_cache=request.no_cache, overrides=overrides)

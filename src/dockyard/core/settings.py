@@ -395,6 +395,50 @@ class CapRoverSettings:
     timeout: float = number(30, positive=True)  # seconds for a detached deploy request
     wait_timeout: float = number(600, positive=True)  # seconds for --wait
     history_file: str = text(".dockyard/deploy-history.jsonl")
+    # the admin password for CapRover's version history (CAPROVER_PASSWORD / CAPROVER_PASSWORD_FILE win);
+    # a file holding it, never the password itself
+    password_file: str = text("")
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    """`[tool.dockyard.registry]`: where `invoke push` puts the SHA-tagged images (docs/stage.md)."""
+
+    url: str = text("127.0.0.1:5000")  # host:port (or http(s)://host:port); DOCKYARD_REGISTRY wins
+    namespace: str = text("")  # a path under the registry: 127.0.0.1:5000/NAMESPACE/refsite-web
+    timeout: float = number(10, positive=True)  # seconds for one request to the registry
+    cache: bool = flag(False)  # every build.* takes its cache from the registry (--cache-from-registry)
+    cache_tag: str = text("latest")  # the moving tag push also writes and builds take cache from ("": none)
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    """`[tool.dockyard.stage]`: the local Swarm stage shaped like CapRover (docs/stage.md)."""
+
+    name: str = text("dockyard-stage")  # prefix of its Swarm services, network and proxy container
+    port: int = integer(0, minimum=0)  # the proxy's port on 127.0.0.1 (0: a free one)
+    proxy_image: str = text("dockyard-local/nginx:1.22")
+    web_port: int = integer(80, minimum=1)  # where the web service listens in its container
+    web_replicas: int = integer(2, minimum=1)
+    # Swarm's update: how long a new task is watched before the update counts as done
+    update_monitor: float = number(15, positive=True)
+    # web's health timings (the image's test is kept): a never-healthy task is refused after about
+    # start_period + retries x interval
+    health_start_period: float = number(30, minimum=0)
+    health_interval: float = number(5, positive=True)
+    health_timeout: float = number(3, positive=True)
+    health_retries: int = integer(3, minimum=1)
+    stop_grace_period: float = number(20, minimum=0)  # web: in-flight requests finish on SIGTERM
+    worker_stop_grace_period: float = number(30, minimum=0)  # worker: the running task finishes
+    timeout: float = number(240, positive=True)  # seconds for the stage to come up, or an update to end
+    requests: int = integer(500, minimum=1)  # test.zero-downtime: at least this many per step
+    max_seconds: float = number(300, positive=True)  # test.zero-downtime: at most this long per step
+    probe_path: str = text("/")  # what test.zero-downtime requests through the proxy
+    # the rows a periodic task writes (Django "app_label.Model", "" for no check), their time field
+    # and the schedule's interval: test.zero-downtime reads them to show beat survived the updates
+    heartbeat_model: str = text("core.Heartbeat")
+    heartbeat_time_field: str = text("created_at")
+    heartbeat_seconds: float = number(10, positive=True)
 
 
 @dataclass(frozen=True)
@@ -713,6 +757,8 @@ class Settings:
     environment: Mapping[str, str] = field(default_factory=lambda: MappingProxyType(dict(DEFAULT_ENVIRONMENT)))
     celery: CelerySettings = field(default_factory=CelerySettings)
     caprover: CapRoverSettings = field(default_factory=CapRoverSettings)
+    registry: RegistrySettings = field(default_factory=RegistrySettings)
+    stage: StageSettings = field(default_factory=StageSettings)
     prune: PruneSettings = field(default_factory=PruneSettings)
     test: TestSettings = field(default_factory=TestSettings)
     troubleshoot: TroubleshootSettings = field(default_factory=TroubleshootSettings)
@@ -772,6 +818,8 @@ class Settings:
 
 _TABLES = {
     "caprover": CapRoverSettings,
+    "registry": RegistrySettings,
+    "stage": StageSettings,
     "prune": PruneSettings,
     "test": TestSettings,
     "troubleshoot": TroubleshootSettings,

@@ -39,6 +39,7 @@ from dockyard.core.project import Project
 from dockyard.core.redact import scrub
 from dockyard.core.untrusted import one_line
 from dockyard.deploy import history, transport
+from dockyard.deploy.registry import Registry, registry_from_settings
 
 API_BASE = "/api/v2"
 APP_DATA_PATH = API_BASE + "/user/apps/appData/{app}"
@@ -162,6 +163,8 @@ class DeployConfig:
     images: dict[str, str]
     token_file: Path | None
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    registry: Registry | None = None  # where deployed images are pulled from (`--tag` deploys name it)
+    password_file: Path | None = None  # the admin password, for CapRover's version history
     warn: Callable[[str], None] = field(default=lambda message: None, repr=False, compare=False)
 
     def app_for(self, service: str) -> str:
@@ -182,7 +185,7 @@ class DeployConfig:
                 f"no image repository for service {service!r}; add `image = \"...\"` under "
                 f"[tool.dockyard.services.{service}] or pass --image"
             ) from None
-        return f"{repository}:{tag}"
+        return self.registry.ref(repository, tag) if self.registry else f"{repository}:{tag}"
 
     def require_url(self) -> str:
         if not self.url:
@@ -200,6 +203,7 @@ def deploy_config(
     section = project.settings.caprover
     url = normalize_url(env.get(ENV_URL) or section.url)
     token_file = env.get(ENV_TOKEN_FILE) or section.token_file
+    password_file = env.get("CAPROVER_PASSWORD_FILE") or section.password_file
     return DeployConfig(
         url=url,
         timeout=float(section.timeout),
@@ -210,6 +214,8 @@ def deploy_config(
         token_file=(project.root / token_file) if token_file else None,
         env=env,
         warn=warn,
+        registry=registry_from_settings(project.settings.registry, env),
+        password_file=(project.root / password_file) if password_file else None,
     )
 
 

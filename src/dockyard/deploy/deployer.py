@@ -12,6 +12,7 @@ happened.
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from dockyard.core import imageref
@@ -19,6 +20,7 @@ from dockyard.core.errors import ConfigError, DockyardError
 from dockyard.core.imageref import parse_ref
 from dockyard.core.signals import shield, signal_name, signal_number
 from dockyard.deploy import caprover, history
+from dockyard.deploy.registry import Registry
 
 TAG_PATTERN = imageref.TAG
 
@@ -87,6 +89,31 @@ def check_image(ref: str) -> ImageCheck:
         raise ImageMissing(
             f"image {ref} is not on this machine and its registry did not confirm it ({exc}); "
             f"build or push it, or pick another SHA"
+        ) from None
+    return ImageCheck(ref, "registry", digest[:19])
+
+
+def check_in_registry(ref: str, registry: Registry | None) -> ImageCheck:
+    """Is `ref` in its registry? For the configured registry a manifest HEAD with the four Accept
+    types (the digest then is the image's RepoDigest); for another one the Engine's distribution
+    endpoint (which has the logins). ImageMissing (one line) when it is not there; a local copy
+    does not count: CapRover and the stage pull."""
+    from dockyard.docker import images
+
+    if registry is not None and registry.owns(ref):
+        path, reference = registry.split(ref)
+        digest = registry.manifest_digest(path, reference)
+        if digest is None:
+            raise ImageMissing(
+                f"image {ref} is not in the registry {registry.host} (no manifest for {reference}): "
+                f"push it (invoke push --tag {reference}) or pick another SHA"
+            )
+        return ImageCheck(ref, "registry", digest[:19])
+    try:
+        digest = images.registry_digest(ref)
+    except images.ImageError as exc:
+        raise ImageMissing(
+            f"image {ref} is not confirmed by its registry ({exc}); push it, or pick another SHA"
         ) from None
     return ImageCheck(ref, "registry", digest[:19])
 
@@ -174,14 +201,17 @@ class Prepared:
 
 
 def preflight(
-    jobs: list[Job], settings: caprover.DeployConfig, check_images: bool = True
+    jobs: list[Job],
+    settings: caprover.DeployConfig,
+    check_images: bool = True,
+    image_check: Callable[[str], ImageCheck] = check_image,
 ) -> list[Prepared]:
     """Check everything a deploy needs before touching anything: URL, app names, tokens, images."""
     settings.require_url()
     tokens = {job.service: settings.token_for(job.service) for job in jobs}
     prepared = []
     for job in jobs:
-        image = check_image(job.image) if check_images else ImageCheck(job.image, "unchecked", "")
+        image = image_check(job.image) if check_images else ImageCheck(job.image, "unchecked", "")
         prepared.append(Prepared(job, tokens[job.service], image))
     return prepared
 

@@ -39,8 +39,9 @@ ACCEPTED = "accepted"  # CapRover answered 101: deploy started (detached, as its
 DEPLOYED = "deployed"  # CapRover answered 100: deploy done (--wait)
 FAILED = "failed"  # refused, or never reached CapRover
 UNKNOWN = "unknown"  # sent, but no answer (timeout): it may or may not have started
-RESULTS = (ACCEPTED, DEPLOYED, FAILED, UNKNOWN)
-SUCCESSFUL = frozenset({ACCEPTED, DEPLOYED})
+PUSHED = "pushed"  # read from the registry (dockyard.deploy.sources): deployable; never written here
+RESULTS = (ACCEPTED, DEPLOYED, FAILED, UNKNOWN, PUSHED)
+SUCCESSFUL = frozenset({ACCEPTED, DEPLOYED, PUSHED})
 
 ACTIONS = ("deploy", "rollback", "rollback-full")
 _REQUIRED = ("time", "service", "image", "sha", "result")

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dockyard.build.progress import Update
+from dockyard.build.revision import commit
 from dockyard.build.runner import BuildRequest, run_build
 from dockyard.core.errors import DockyardError
 from dockyard.core.project import Project
@@ -103,6 +104,7 @@ def plan_quick(
     services: list[str] | None = None,
     to: str | None = None,
     source: str = "the deploy history",
+    known_from: str = "the history",
 ) -> Plan:
     """Which image each service goes back to. Raises NoHistory / UnknownSha / NothingToRollBack."""
     if not entries:
@@ -141,7 +143,7 @@ def plan_quick(
                 )
             target = stack[-2]
         else:
-            target = find_sha(mine, to, service, narrow)
+            target = find_sha(mine, to, service, narrow, known_from)
             if target.image == current.image:
                 plan.notes.append(f"{service} already runs {target.image}; left as is")
                 continue
@@ -159,7 +161,9 @@ def plan_quick(
     return plan
 
 
-def find_sha(entries: list[Entry], wanted: str, service: str, narrow: str = "") -> Entry:
+def find_sha(
+    entries: list[Entry], wanted: str, service: str, narrow: str = "", known_from: str = "the history"
+) -> Entry:
     """The latest successful deploy of `service` whose SHA is `wanted` or starts with it."""
     wanted = wanted.strip()
     successful = [e for e in entries if e.ok]
@@ -171,7 +175,7 @@ def find_sha(entries: list[Entry], wanted: str, service: str, narrow: str = "") 
         known = ", ".join(dict.fromkeys(short(e.sha) for e in reversed(successful))) or "none"
         hint = f" (at least {MIN_SHA_PREFIX} characters)" if len(wanted) < MIN_SHA_PREFIX else ""
         raise UnknownSha(
-            f"{wanted}{hint} is not a successful deploy of {service} in the history "
+            f"{wanted}{hint} is not a successful deploy of {service} in {known_from} "
             f"(known, newest first: {known}){narrow}; to deploy any other build use "
             f"`invoke deploy {service} --tag SHA`"
         )
@@ -358,7 +362,9 @@ def run_full(
         log(f"building {', '.join(names)} from {short(sha)}")
         result = run_build(
             project,
-            BuildRequest(names=names, context_root=context, variables={"TAG": sha}),
+            BuildRequest(
+                names=names, context_root=context, variables={"TAG": sha}, labels=commit(project.root, sha).labels()
+            ),
             on_update=on_update,
             log=log,
         )

@@ -153,3 +153,30 @@ def prune_cache(
     except APIError as exc:
         raise DockyardError(f"the engine refused to prune the build cache: {explain(exc)}") from None
     return int((result or {}).get("SpaceReclaimed") or 0)
+
+
+def prune_records(ids: list[str]) -> int:
+    """Remove exactly these build-cache records (and nothing else); the bytes reclaimed.
+
+    The Engine matches the `id` filter as a pattern (`id~=`), one value per call: each call names
+    one full record id, never an empty one, so no other record can match. A record another one
+    was built on goes only once its children are gone: repeated passes take them leaves first."""
+    from dockyard.docker.client import APIError, client, explain
+
+    wanted = [i for i in dict.fromkeys(ids) if i and i.isalnum()]
+    reclaimed = 0
+    for _ in range(len(wanted) + 1):
+        present = {str(r.get("ID")) for r in cache_records()}
+        left = [i for i in wanted if i in present]
+        if not left:
+            break
+        for record in left:
+            try:
+                result = client().api.prune_builds(filters={"id": record}, all=True)
+            except APIError as exc:
+                raise DockyardError(f"the engine refused to remove cache record {record}: {explain(exc)}") from None
+            reclaimed += int((result or {}).get("SpaceReclaimed") or 0)
+            stray = set((result or {}).get("CachesDeleted") or []) - set(wanted)
+            if stray:  # never expected: stop at once rather than go on
+                raise DockyardError(f"the engine removed build-cache records it was not asked to: {sorted(stray)[:3]}")
+    return reclaimed

@@ -309,7 +309,7 @@ def get_container(name: str) -> Container:
 
 def list_containers(label: str | None = None, all: bool = False) -> list[Container]:  # noqa: A002
     """Running containers (every one with `all`), optionally only those with `label` (KEY or KEY=VALUE)."""
-    return client().containers.list(all=all, filters={"label": label} if label else None)
+    return client().containers.list(all=all, filters={"label": label} if label else None, ignore_removed=True)
 
 
 def process_argv(container: Container) -> list[str]:

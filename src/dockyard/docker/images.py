@@ -10,6 +10,8 @@ from typing import Any
 
 from dockyard.core import run_record
 from dockyard.core.errors import DockyardError
+from dockyard.core.imageref import parse_ref
+from dockyard.core.redact import redact
 from dockyard.docker import cli
 from dockyard.docker.client import APIError, Image, ImageNotFound, NotFound, client, explain
 
@@ -72,10 +74,11 @@ def pullable(ref: str) -> bool:
     return True
 
 
-def remove_image(ref: str) -> None:
-    """Untag `ref` (the engine deletes the image with its last tag); ImageError on a refusal."""
+def remove_image(ref: str, force: bool = False) -> None:
+    """Untag `ref` (the engine deletes the image with its last tag); ImageError on a refusal.
+    `force` untags it even while a stopped container still names it (an image dockyard made)."""
     try:
-        client().images.remove(ref)
+        client().images.remove(ref, force=force)
     except ImageNotFound:
         raise ImageError(f"{ref}: already gone") from None
     except APIError as exc:
@@ -144,3 +147,30 @@ def push(ref: str) -> None:
     proc = cli.run(["push", ref])
     if proc.returncode != 0:
         raise ImageError(f"docker push {ref} failed: {cli.last_line(proc.stderr or proc.stdout, 'failed')}")
+
+
+def tag_image(source: str, ref: str) -> None:
+    """`docker tag SOURCE REF` (SOURCE must be local)."""
+    parsed = parse_ref(ref)
+    try:
+        ok = get_image(source).tag(parsed.repository, tag=parsed.tag or "latest")
+    except APIError as exc:
+        raise ImageError(f"cannot tag {source} as {ref}: {explain(exc)}") from None
+    if not ok:
+        raise ImageError(f"the engine did not tag {source} as {ref}")
+
+
+def push_progress(ref: str) -> Iterator[dict[str, Any]]:
+    """`docker push REF` through the Engine API: its progress messages as they come (`status`, `id`,
+    `progressDetail`, and at the end `aux` with the digest); ImageError at the first error."""
+    parsed = parse_ref(ref)
+    try:
+        for event in client().api.push(parsed.repository, tag=parsed.tag or "latest", stream=True, decode=True):
+            if not isinstance(event, dict):
+                continue
+            if event.get("error") or event.get("errorDetail"):
+                message = event.get("error") or (event.get("errorDetail") or {}).get("message") or "failed"
+                raise ImageError(f"docker push {ref} failed: {redact(str(message).strip().splitlines()[0][:200])}")
+            yield event
+    except APIError as exc:
+        raise ImageError(f"docker push {ref} failed: {explain(exc)}") from None

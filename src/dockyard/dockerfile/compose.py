@@ -352,3 +352,26 @@ def interpolate(text: str, env: dict[str, str] | None = None) -> str:
         return value or ""
 
     return _COMPOSE_VAR.sub(one, text)
+
+
+def service_environment(service: Service, env: dict[str, str] | None = None) -> dict[str, str]:
+    """A service's `environment:` (mapping or `KEY=VALUE` list form), interpolated; a key without a
+    value takes it from `env` (the process environment) as compose does, or is left out."""
+    raw = service.data.get("environment")
+    source = os.environ if env is None else env
+    pairs: list[tuple[str, Any]] = []
+    if isinstance(raw, dict):
+        pairs = [(str(k), v) for k, v in raw.items()]
+    elif isinstance(raw, list):
+        for item in raw:
+            key, sep, value = str(item).partition("=")
+            pairs.append((key, value if sep else None))
+    out = {}
+    for key, value in pairs:
+        if value is None:
+            if key in source:
+                out[key] = source[key]
+            continue
+        text = "true" if value is True else "false" if value is False else str(value)
+        out[key] = interpolate(text, dict(source))
+    return out

@@ -22,7 +22,8 @@ def test_defaults_and_environment(tmp_path, monkeypatch):
     )
     assert s.url == "https://captain.example.com"
     assert s.apps == {"web": "refsite-web", "celery-unified": "refsite-celery"}
-    assert s.image_for("celery-unified", "abc") == "dockyard.local/refsite-celery:abc"
+    # a `--tag` deploy names the image in the registry CapRover pulls from ([tool.dockyard.registry])
+    assert s.image_for("celery-unified", "abc") == "127.0.0.1:5000/refsite-celery:abc"
     assert s.history_path == tmp_path / ".dockyard" / "deploy-history.jsonl"
     assert (s.timeout, s.wait_timeout) == (30, 600)
 
@@ -42,7 +43,7 @@ history_file = "var/deploys.jsonl"
     )
     assert s.url == "https://captain.root.example.com"
     assert s.app_for("web") == "site-web" and s.timeout == 5
-    assert s.image_for("web", "1234567") == "ghcr.io/u/site-web:1234567"
+    assert s.image_for("web", "1234567") == "127.0.0.1:5000/u/site-web:1234567"  # the configured registry
     assert s.history_path == tmp_path / "var" / "deploys.jsonl"
     with pytest.raises(
         ConfigError, match=r"no CapRover app for service 'celery-unified' \(configured: web\)"
@@ -141,7 +142,7 @@ def test_deploy_jobs_from_tag_or_image(tmp_path, monkeypatch):
     s = settings_for(tmp_path, monkeypatch=monkeypatch)
     job = deploy.prepare(s, "web", tag="3f2a9c0d")
     assert job == deploy.Job(
-        "web", "refsite-web", "dockyard.local/refsite-web:3f2a9c0d", "3f2a9c0d"
+        "web", "refsite-web", "127.0.0.1:5000/refsite-web:3f2a9c0d", "3f2a9c0d"
     )
     job = deploy.prepare(s, "web", image="127.0.0.1:5000/x/web:abc1234")
     assert (job.image, job.sha) == ("127.0.0.1:5000/x/web:abc1234", "abc1234")

@@ -124,3 +124,17 @@ def test_full_with_an_unknown_ref(project):
     assert (
         proc.stderr.strip().splitlines()[-1].startswith("error: 'no-such-ref' is not a commit in")
     )
+
+
+def test_push_to_a_registry_that_does_not_answer_names_it_and_how_to_start_it(project):
+    proc = invoke(project, "push", "--tag", "3f2a9c0d", env=clean_env(DOCKYARD_REGISTRY="127.0.0.1:9"))
+    one_error_line(
+        proc,
+        "error: registry 127.0.0.1:9 does not answer (Connection refused); "
+        "start it with: bash deployment/host/ensure-registry.sh",
+    )
+
+
+def test_a_stage_deploy_needs_a_stage_service_and_a_known_target(project):
+    proc = invoke(project, "deploy", "web", "--tag", "3f2a9c0d", "--target", "moon")
+    one_error_line(proc, "error: --target must be 'caprover' or 'stage', not 'moon'")

@@ -13,7 +13,8 @@ from dockyard.cli.tasks._task import task
     default=True,
     help={
         "force": "rebuild the stand-ins (and the Debian images under them) even when they exist",
-        "all": "make every stand-in dockyard has (python 3.11 and 3.13, postgres 15 and 17, redis 7 and 8)",
+        "all": "make every stand-in dockyard has "
+        "(python 3.11 and 3.13, postgres 15 and 17, redis 7 and 8, the stage's nginx)",
     },
     makes=True,
 )
@@ -36,7 +37,7 @@ def bootstrap(c, force=False, all=False):  # noqa: A002 - the option is --all
         console.print(Text.assemble(("base: ", "dim"), message))
 
     if all:
-        wanted = list(base_images.STAND_INS)
+        wanted = list(base_images.LOCAL_IMAGES)
     else:
         wanted = []
         for upstream, stand_in in load_site(find_project()).stand_ins():

@@ -22,31 +22,62 @@ HELP = {
     "progress": "'auto' (a live status line) or 'plain' (BuildKit's full output)",
     "json": "print the result as JSON instead of a table",
     "tag": "image tag (bake variable TAG; default: latest), e.g. the git SHA",
+    "push": "then push the images to the registry as SHA tags ([tool.dockyard.registry]; see invoke push)",
+    "cache-from-registry": "take the build cache from the images in the registry and write it inline "
+    "(default: [tool.dockyard.registry] cache)",
 }
 _TASK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 
-def _bake(names: list[str], no_cache: bool, progress: str, as_json: bool, tag: str | None) -> None:
+def _bake(
+    names: list[str],
+    no_cache: bool,
+    progress: str,
+    as_json: bool,
+    tag: str | None,
+    push: bool = False,
+    cache_from_registry: bool = False,
+) -> None:
     if progress not in ("auto", "plain"):
         raise DockyardError(f"--progress must be 'auto' or 'plain', not '{progress}'")
     if tag is not None:
         from dockyard.core.imageref import validate_tag
 
         tag = validate_tag(tag)
+    from dockyard.build.revision import commit_or_none
     from dockyard.build.runner import BuildRequest, run_build
     from dockyard.cli.views.build import progress_for, result_table
     from dockyard.core.project import find_project
+    from dockyard.deploy import push as pushing
+    from dockyard.deploy.registry import registry_from_settings
 
     project = find_project()
-    request = BuildRequest(names=names, no_cache=no_cache, variables={"TAG": tag} if tag else {})
+    head = commit_or_none(project.root)
+    use_cache = cache_from_registry or project.settings.registry.cache
+    registry = registry_from_settings(project.settings.registry)
+    request = BuildRequest(
+        names=names,
+        no_cache=no_cache,
+        variables={"TAG": tag} if tag else {},
+        labels=head.labels() if head else {},
+        cache_from=pushing.cache_sources(project, registry) if use_cache else {},
+    )
     with progress_for(progress)() as on_update:
         result = run_build(project, request, on_update=on_update, log=note)
-    emit(as_json, result.to_dict(), result_table(result))
+    data = result.to_dict()
+    if not as_json:
+        emit(False, data, result_table(result))
+    if push:
+        from dockyard.cli.tasks.push import push_built
+
+        data["pushed"] = push_built(project, result, tag, quiet=as_json)
+    if as_json:
+        emit(True, data, None)
 
 
 def _bake_task(name: str, doc: str):
-    def body(c, no_cache=False, progress="auto", json=False, tag=None):
-        _bake([name], no_cache, progress, json, tag)
+    def body(c, no_cache=False, progress="auto", json=False, tag=None, push=False, cache_from_registry=False):
+        _bake([name], no_cache, progress, json, tag, push, cache_from_registry)
 
     body.__doc__ = doc
     body.__name__ = name.replace("-", "_")
@@ -54,11 +85,11 @@ def _bake_task(name: str, doc: str):
 
 
 @task(help={"targets": "comma-separated bake targets or groups", **HELP}, makes=True)
-def targets(c, targets, no_cache=False, progress="auto", json=False, tag=None):
+def targets(c, targets, no_cache=False, progress="auto", json=False, tag=None, push=False, cache_from_registry=False):
     """Build any bake targets or groups, e.g. --targets web,flower."""
     from dockyard.cli.tasks._args import names
 
-    _bake(names("--targets", targets) or [], no_cache, progress, json, tag)
+    _bake(names("--targets", targets) or [], no_cache, progress, json, tag, push, cache_from_registry)
 
 
 def bake_tasks() -> list:

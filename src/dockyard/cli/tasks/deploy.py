@@ -15,14 +15,18 @@ from dockyard.cli.tasks._task import task
         "wait": "let CapRover answer when the deploy is done (default: when it starts, as its CLI)",
         "dry-run": "check token and image, show the request (token masked); send nothing",
         "json": "print the recorded history entry as JSON",
+        "target": "'caprover' (default) or 'stage': the local Swarm stage (invoke stage.up), same image update",
     },
 )
-def deploy(c, service, tag=None, image=None, wait=False, dry_run=False, json=False):
-    """Deploy SERVICE's image (--tag SHA) through CapRover's API; token from the environment.
+def deploy(c, service, tag=None, image=None, wait=False, dry_run=False, json=False, target="caprover"):
+    """Deploy SERVICE's image (--tag SHA) through CapRover's API (or to the stage); token from the environment.
 
+    The image is <registry>/<name>:SHA ([tool.dockyard.registry]; invoke push puts it there).
     Token: CAPROVER_APP_TOKEN_<SERVICE>, CAPROVER_APP_TOKEN, or the file named by
     CAPROVER_APP_TOKEN_FILE / [tool.dockyard.caprover] token_file. URL: CAPROVER_URL or
     [tool.dockyard.caprover] url. Every attempt is recorded in .dockyard/deploy-history.jsonl.
+    With --target stage the stage's Swarm service moves to the image; an image Swarm refuses (and
+    rolls back) is an error: "refused: rolled back to IMAGE".
     """
     from dataclasses import asdict
 
@@ -36,7 +40,11 @@ def deploy(c, service, tag=None, image=None, wait=False, dry_run=False, json=Fal
     from dockyard.deploy import deployer as deploying
 
     image = _args.image("--image", image)
-    settings = caprover.deploy_config(find_project(), warn=warning)
+    project = find_project()
+    settings = caprover.deploy_config(project, warn=warning)
+    if _target(target) == "stage":
+        _deploy_stage(project, settings, service, tag, image, dry_run, json)
+        return
     job = deploying.prepare(settings, service, tag=tag, image=image)
     with progress_console.status(Text(f"checking {job.image}")):
         (ready,) = deploying.preflight([job], settings)
@@ -83,3 +91,40 @@ def _warn_plain_http(url: str) -> None:
 
     if url.startswith("http://") and not is_loopback_url(url):
         warning("CAPROVER_URL is plain http: the app token crosses the network unencrypted; use https://")
+
+
+def _target(target: str) -> str:
+    from dockyard.core.errors import ConfigError
+
+    if target not in ("caprover", "stage"):
+        raise ConfigError(f"--target must be 'caprover' or 'stage', not {target!r}")
+    return target
+
+
+def _deploy_stage(project, settings, service, tag, image, dry_run, as_json) -> None:  # noqa: ANN001
+    from dataclasses import asdict
+
+    from rich.text import Text
+
+    from dockyard.cli.console import console, progress_console
+    from dockyard.cli.tasks._output import emit
+    from dockyard.deploy import deployer as deploying
+    from dockyard.stage import deploys
+
+    job = deploys.stage_job(project, settings, service, tag, image)
+    with progress_console.status(Text(f"checking {job.image} in the registry")):
+        found = deploying.check_in_registry(job.image, settings.registry)
+    progress_console.print(f"{job.service}: {job.image} in its registry ({found.detail})", markup=False)
+    if dry_run:
+        console.print(f"dry run, would move the stage's {job.app} to {job.image}", markup=False)
+        return
+    with progress_console.status(Text(f"deploying {job.image} to the stage's {job.app}")):
+        ((entry, outcome),) = deploys.deploy(
+            project, settings, [job],
+            on_state=lambda name, state: progress_console.print(f"  {name}: {state}", markup=False, style="dim"),
+        )
+    if as_json:
+        emit(True, {**asdict(entry), "update": outcome.to_dict()}, None)
+    else:
+        console.print(f"{entry.service}: deployed, the stage's {entry.app} runs {entry.image} ({entry.detail})",
+                      markup=False)

@@ -225,4 +225,57 @@ def _why_not_healthy(row) -> str:  # noqa: ANN001
     return f"{row.container} is {row.health}"
 
 
-ns = Collection("test", compose, web, celery, security, health)
+@task(
+    makes=True,
+    help={
+        "requests": "at least this many requests per step (0: [tool.dockyard.stage] requests, 500)",
+        "max_seconds": "at most this long per step, seconds (0: [tool.dockyard.stage] max_seconds, 300)",
+        "tag": "when the stage is not up: the image tag to bring it up with (default: the current commit)",
+        "keep": "leave a stage this task brought up running afterwards",
+        "json": JSON_HELP,
+    },
+)
+def zero_downtime(c, requests=0, max_seconds=0, tag=None, keep=False, json=False):
+    """Prove deploys drop nothing: requests through the stage's proxy during a deploy, a rollback and
+    two broken images (refused, rolled back by Swarm). Reports requests, failed, p50/p99, converge.
+
+    Uses the running stage, or brings one up (and takes it down afterwards unless --keep). Also
+    reads the periodic task's rows: the worker's stop-first updates must not double or miss a run.
+    Exits non-zero when a request failed, a step ended otherwise than expected, or beat slipped."""
+    from dockyard.cli.console import progress_console
+    from dockyard.cli.errors import sigterm_as_interrupt
+    from dockyard.cli.tasks.stage import bring_up
+    from dockyard.cli.views.stage import zero_downtime_view
+    from dockyard.core.project import find_project
+    from dockyard.deploy.registry import registry_from_settings
+    from dockyard.docker.containers import cleanup_shield
+    from dockyard.stage import lifecycle, state, zero_downtime
+
+    sigterm_as_interrupt()  # a CI timeout cleans up as Ctrl-C does
+    project = find_project()
+    registry = registry_from_settings(project.settings.registry)
+    brought = state.load(project) is None
+    if brought:
+        bring_up(project, tag, None)
+    try:
+        report = zero_downtime.run(
+            project,
+            registry,
+            min_requests=int(requests) if requests else None,
+            max_seconds=float(max_seconds) if max_seconds else None,
+            on_step=_step,
+            on_state=lambda service, update: progress_console.print(f"[dim]  {service}: {update}[/]"),
+            log=note,
+        )
+    finally:
+        if brought and not keep:
+            with cleanup_shield(), progress_console.status("taking the stage down"):
+                lifecycle.down(project)
+    emit(json, report.to_dict(), zero_downtime_view(report))
+    if not report.ok:
+        raise CheckFailed("test.zero-downtime failed: " + (
+            next((f"{s.name}: {s.problem}" for s in report.steps if not s.ok), "") or "the heartbeat rows show a slip"
+        ))
+
+
+ns = Collection("test", compose, web, celery, security, health, zero_downtime)

@@ -16,25 +16,33 @@ def _cell(text: str, style: str = "") -> Text:
     return Text(one_line(text), style)
 
 
-def history_table(entries: list[history.Entry], title: str) -> Table:
+def history_table(entries: list[history.Entry], title: str, sources: dict[str, str] | None = None) -> Table:
     table = Table(title=_cell(title))
-    for column in ("time", "service", "action", "sha", "result", "image"):
+    columns = ("time", "service", "action", "sha", "result", "image") + (("from",) if sources else ())
+    for column in columns:
         table.add_column(column)
     for e in entries:
         style = "green" if e.ok else ("red" if e.result == history.FAILED else "yellow")
-        table.add_row(
+        row = [
             _cell(e.time[:19].replace("T", " ")),
             _cell(e.service),
             _cell(e.action),
             _cell(rollback.short(e.sha)),
             _cell(e.result, style),
             _cell(e.image),
-        )
+        ]
+        if sources:
+            row.append(_cell(sources.get(e.service, "")))
+        table.add_row(*row)
     return table
 
 
-def show_plan(plan: rollback.Plan, prepared: list[deploying.Prepared], url: str) -> None:
-    table = Table(title=_cell(f"rollback plan ({caprover.safe_url(url)})"))
+def show_plan(
+    plan: rollback.Plan, prepared: list[deploying.Prepared], url: str, sources: dict[str, str] | None = None
+) -> None:
+    where = caprover.safe_url(url) if "://" in url else url
+    known = f" from {', '.join(sorted(set(sources.values())))}" if sources else ""
+    table = Table(title=_cell(f"rollback plan ({where}){known}"))
     for column in ("service", "app", "now", "back to", "deployed at", "image"):
         table.add_column(column)
     for step, ready in zip(plan.steps, prepared, strict=True):

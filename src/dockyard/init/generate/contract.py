@@ -84,7 +84,8 @@ def web_keys(facts: SiteFacts) -> list[str]:
     """The web service's port and healthy answer."""
     out = [_kv("port", facts.web_port)]
     if facts.health_path:
-        out.append(_kv("health_path", facts.health_path, "found by init" if not facts.health_added else "init's view"))
+        where = "init's view" if facts.health_added else "found by init"
+        out.append(_kv("health_path", facts.health_path, where))
     else:
         out.append('# health_path = "/..."  # no health endpoint found: name one (default "/health/")')
     out.append(_kv("healthy_status", 200))
