@@ -113,7 +113,8 @@ def celery(facts: SiteFacts) -> list[str]:
     if facts.heartbeat_task:
         where = facts.evidence.get("heartbeat_task")
         out += [
-            f"[tool.dockyard.celery.heartbeat]  # scheduled by beat ({where}): its `succeeded` line in the worker's log",
+            f"[tool.dockyard.celery.heartbeat]  # scheduled by beat ({where}): "
+            "its `succeeded` line in the worker's log",
             _kv("task", facts.heartbeat_task),
             _kv("timeout", 60, "seconds: more than the schedule's interval"),
         ]
