@@ -161,9 +161,10 @@ def temporary_container(image: str, **kwargs: Any) -> Iterator[Container]:
 
 @contextlib.contextmanager
 def temporary_network(
-    name: str | None = None, *, labels: dict[str, str] | None = None, **kwargs: Any
+    name: str | None = None, *, labels: dict[str, str] | None = None, kept: bool = False, **kwargs: Any
 ) -> Iterator[Network]:
-    """A bridge network labelled with the run id, removed afterwards (containers disconnected first)."""
+    """A bridge network labelled with the run id (`kept`: as kept on purpose), removed afterwards
+    (containers disconnected first)."""
     engine = client()
     network_name = name or unique_name("dockyard-net")
     network = None
@@ -171,7 +172,7 @@ def temporary_network(
         network = engine.networks.create(
             network_name,
             driver=kwargs.pop("driver", "bridge"),
-            labels=owner_labels(labels),
+            labels=owner_labels(labels, kept=kept),
             **kwargs,
         )
         yield network

@@ -54,13 +54,16 @@ class Helpers:
         self._network: str | None = None
         self._helpers: dict[str, Helper] = {}
         self._secret = secrets.token_urlsafe(40)  # never printed; handed to the site's containers only
+        self.kept = False  # set before the first start: left running on purpose (--keep), never reaped
 
     @property
     def network(self) -> str:
         if self._network is None:
             net = self._stack.enter_context(
                 containers.temporary_network(
-                    f"{self.prefix}-net-{self.run_id}-{uuid.uuid4().hex[:4]}", labels={RUN_LABEL: self.run_id}
+                    f"{self.prefix}-net-{self.run_id}-{uuid.uuid4().hex[:4]}",
+                    labels={RUN_LABEL: self.run_id},
+                    kept=self.kept,
                 )
             )
             self._network = net.name
@@ -126,7 +129,12 @@ class Helpers:
             url = f"postgres://{DATABASE['postgres_user']}:{password}@{name}:5432/{DATABASE['postgres_db']}"
             values = {"database_url": url, "postgres_host": name, "postgres_password": password, **DATABASE}
         container = containers.run_container(
-            self.images[kind], name=name, environment=env, network=self.network, labels={RUN_LABEL: self.run_id}
+            self.images[kind],
+            name=name,
+            environment=env,
+            network=self.network,
+            labels={RUN_LABEL: self.run_id},
+            kept=self.kept,
         )
         self._stack.callback(containers.remove_quietly, container)
         return Helper(kind=kind, name=name, container=container, values=values)

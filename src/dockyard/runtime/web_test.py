@@ -72,6 +72,7 @@ def run_web_test(
     deadline = time.monotonic() + timeout
     try:
         try:
+            helpers.kept = keep  # what --keep leaves is labelled as kept, the postgres/redis too
             needs = helpers.needs(environment)
             if needs:
                 with steps.run(" + ".join(needs)) as note:
