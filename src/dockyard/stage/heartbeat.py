@@ -110,7 +110,7 @@ _EVENT = re.compile(
 )
 
 
-def beat_timeline(logs: dict[str, str], limit: int = 60) -> list[str]:
+def beat_timeline(logs: dict[str, str], limit: int = 200) -> list[str]:
     """`TIME HOST what` for every beat event in the logs of the worker containers (host: the
     container's hostname, as in the heartbeat rows), all containers merged in time order."""
     events = [
