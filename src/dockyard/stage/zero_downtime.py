@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from dockyard.core.errors import DockyardError
 from dockyard.core.project import Project
 from dockyard.deploy.registry import Registry
 from dockyard.stage import heartbeat, variants
@@ -200,11 +201,22 @@ def run(
             on_step("heartbeat rows")
             rows = heartbeat.read_rows(name_of[web], settings.heartbeat_model, settings.heartbeat_time_field, since)
             report.heartbeat = heartbeat.analyse(rows, settings.heartbeat_seconds)
+            if not report.heartbeat.ok:
+                report.heartbeat.beat_log = _beat_log([name_of[w] for w in workers], report)
     finally:
         _restore(running, name_of, settings.timeout, report)
         left = variants.remove(made)
         report.notes += [f"could not remove {item}" for item in left]
     return report
+
+
+def _beat_log(worker_services: list[str], report: ZeroDowntimeReport) -> list[str]:
+    """What the workers' beats logged, for a failed heartbeat check; a note instead when unreadable."""
+    try:
+        return heartbeat.beat_timeline(heartbeat.read_beat_logs(worker_services))
+    except DockyardError as exc:
+        report.notes.append(f"could not read the workers' logs: {exc}")
+        return []
 
 
 def _wait_for_heartbeats(web: str, settings, since: float, log: Callable[[str], None]) -> None:  # noqa: ANN001

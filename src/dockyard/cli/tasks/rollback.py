@@ -55,6 +55,12 @@ def _timelines(project, settings, recorded, target: str, services: list[str] | N
     for name in wanted:
         if name not in apps:
             raise ConfigError(f"service {name!r} is not deployed to the {target} (it deploys: {', '.join(apps)})")
+    if not services:  # services the history names but the settings no longer deploy: their own lines
+        for entry in local:
+            if entry.service not in apps:
+                apps[entry.service] = entry.app or entry.service
+                wanted.append(entry.service)
+        wanted = list(dict.fromkeys(wanted))
     lines = []
     for name in wanted:
         app_history = histories.get(apps[name]) if histories is not None else None
