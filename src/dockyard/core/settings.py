@@ -418,7 +418,8 @@ class StageSettings:
     name: str = text("dockyard-stage")  # prefix of its Swarm services, network and proxy container
     port: int = integer(0, minimum=0)  # the proxy's port on 127.0.0.1 (0: a free one)
     proxy_image: str = text("dockyard-local/nginx:1.22")
-    web_port: int = integer(80, minimum=1)  # where the web service listens in its container
+    # where the web service listens in its container (unset: its [tool.dockyard.services.NAME] port)
+    web_port: int | None = integer(None, minimum=1)
     web_replicas: int = integer(2, minimum=1)
     # Swarm's update: how long a new task is watched before the update counts as done
     update_monitor: float = number(15, positive=True)
@@ -434,9 +435,10 @@ class StageSettings:
     requests: int = integer(500, minimum=1)  # test.zero-downtime: at least this many per step
     max_seconds: float = number(300, positive=True)  # test.zero-downtime: at most this long per step
     probe_path: str = text("/")  # what test.zero-downtime requests through the proxy
-    # the rows a periodic task writes (Django "app_label.Model", "" for no check), their time field
-    # and the schedule's interval: test.zero-downtime reads them to show beat survived the updates
-    heartbeat_model: str = text("core.Heartbeat")
+    # the rows a periodic task writes (Django "app_label.Model", "" for no check; unset: the model of
+    # [tool.dockyard.celery.heartbeat]), their time field and the schedule's interval:
+    # test.zero-downtime reads them to show beat survived the updates
+    heartbeat_model: str | None = text(None)
     heartbeat_time_field: str = text("created_at")
     heartbeat_seconds: float = number(10, positive=True)
 

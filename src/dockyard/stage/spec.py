@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from dockyard.core.errors import ConfigError
 from dockyard.core.project import Project
 from dockyard.core.run import kept_labels
-from dockyard.core.settings import StageSettings
+from dockyard.core.settings import DEFAULT_WEB_PORT, StageSettings
 from dockyard.docker.swarm import ServiceSpec, UpdatePolicy
 from dockyard.dockerfile.compose import ComposeFile, load_compose, service_environment
 
@@ -159,10 +159,17 @@ def plan_stage(
         name=f"{settings.name}-proxy",
         image=settings.proxy_image,
         port=settings.port if port is None else port,
-        upstream=f"{web.service}:{settings.web_port}",
+        upstream=f"{web.service}:{_web_port(project, web.service)}",
         labels={**labels, ROLE_LABEL: "proxy"},
     )
     return StagePlan(settings.name, network, labels, tuple(services), proxy)
+
+
+def _web_port(project: Project, service: str) -> int:
+    if project.settings.stage.web_port:
+        return project.settings.stage.web_port
+    known = project.settings.services.get(service)
+    return known.web_port if known else DEFAULT_WEB_PORT
 
 
 def _update_settings(settings: StageSettings, role: str) -> dict:
