@@ -28,6 +28,7 @@ from dockyard.core.project import Project, find_project
 from dockyard.docker import containers
 from dockyard.images.export import isolated_context
 from dockyard.images.pipeline import ProgressFactory
+from dockyard.runtime.site import load_site
 
 if TYPE_CHECKING:
     from dockyard.bench.runner import BenchOptions, BenchProgress
@@ -118,26 +119,8 @@ def measure_project(
                 one_file(column, builder, python, f"dockyard bench {run_id} {name}", "")
             _project_sizes(column, images)
             with steps.step(f"{name}: docker run -> healthy, nox -s images"):
-                if site_environments(project) is None:
-                    _skip_runtime(column)
-                    return
                 _project_startup(column, project, images)
                 _project_images_run(column, project, report, name)
-
-
-RUNTIME_KEYS = ("startup.web.seconds", "startup.celery.seconds", "checks.images.seconds")
-NO_CONTRACT = (
-    "its containers were not started: the project's [tool.dockyard] does not say yet what they need "
-    "(database, broker, secret), which the sample contract of the adoption issue (issue 11) adds"
-)
-
-
-def _skip_runtime(column: ProjectFigures) -> None:
-    """A project whose configuration cannot start its containers: its runtime figures are skipped,
-    with one note saying why, rather than failed one by one."""
-    for key in RUNTIME_KEYS:
-        column.skip(key, "no site contract yet (issue 11)")
-    column.notes.append(NO_CONTRACT)
 
 
 def _project_sizes(column: ProjectFigures, images: dict[str, str]) -> None:
@@ -157,24 +140,21 @@ def _project_sizes(column: ProjectFigures, images: dict[str, str]) -> None:
 
 
 def _project_startup(column: ProjectFigures, project: Project, images: dict[str, str]) -> None:
-    """Time to healthy of the project's web and celery-unified, each with what the site needs."""
-    from dockyard.bench.runner import MEASUREMENT_ERRORS, reason, startup_figure
+    """Time to healthy of the project's web and celery-unified, each with the environment its
+    [tool.dockyard] gives its service (database, broker, secret under the site's own names)."""
+    from dockyard.bench.runner import MEASUREMENT_ERRORS, service_for_target, reason, startup_figure
 
-    environments = site_environments(project)
-    if environments is None:
-        for key in ("startup.web.seconds", "startup.celery.seconds"):
-            column.fail(key, "the project's [tool.dockyard] does not say what its containers need to start")
-        return
-    service_images = project.settings.checks.service_images()
+    keys = {"web": "startup.web.seconds", "celery-unified": "startup.celery.seconds"}
     timeout = float(project.settings.bench.startup_timeout)
     with contextlib.ExitStack() as stack:
         try:
-            services = runtime.Services(stack, service_images["redis"], service_images["postgres"])
+            site = load_site(project)
+            services = runtime.Services(stack, site.helper_image("redis"), site.helper_image("postgres"))
         except MEASUREMENT_ERRORS as exc:
-            for key in ("startup.web.seconds", "startup.celery.seconds"):
+            for key in keys.values():
                 column.fail(key, reason(exc))
             return
-        for target, key in (("web", "startup.web.seconds"), ("celery-unified", "startup.celery.seconds")):
+        for target, key in keys.items():
             if target not in images:
                 column.fail(key, f"no {target} image")
                 continue
@@ -183,7 +163,7 @@ def _project_startup(column: ProjectFigures, project: Project, images: dict[str,
                     images[target],
                     stack,
                     timeout,
-                    environment=environments(target, services),
+                    environment=services.environment(site.environment(service_for_target(site, target))),
                     network=services.network,
                     name=containers.unique_name(f"dockyard-bench-{target}"),
                 )
@@ -191,12 +171,6 @@ def _project_startup(column: ProjectFigures, project: Project, images: dict[str,
                 column.fail(key, reason(exc))
                 continue
             startup_figure(column, key, startup, "the project's HEALTHCHECK; new database")
-
-
-def site_environments(project: Project) -> Callable[[str, runtime.Services], dict[str, str]] | None:
-    """target -> the environment its container needs (database, broker, secret), or None when the
-    project's configuration does not say."""
-    return None
 
 
 def _project_images_run(column: ProjectFigures, project: Project, report: BenchReport, name: str) -> None:

@@ -39,6 +39,7 @@ from dockyard.images.checks.size import layer_sharing
 from dockyard.images.export import SOURCES, isolated_context
 from dockyard.images.parallel import in_parallel
 from dockyard.images.pipeline import ProgressFactory, quiet_progress
+from dockyard.runtime.site import Site, load_site
 
 MB = 1_000_000
 SCALE_ROUNDS = 3  # one-file rebuilds per side in the scale comparison; the median is reported
@@ -393,25 +394,28 @@ def _runtime(
     settings: BenchSettings,
     steps: BenchProgress,
 ) -> None:
-    """Startup and idle memory of the project's images, then startup of the card's."""
-    service_images = project.settings.checks.service_images()  # the service images the image checks use
+    """Startup and idle memory of the project's images, then startup of the card's, each with the
+    site's environment ([tool.dockyard.environment] and its services' own)."""
+    site = load_site(project)
     timeout = float(settings.startup_timeout)
+    web_env = site.environment(service_for_target(site, "web"))
+    celery_env = site.environment(service_for_target(site, "celery-unified"))
     with contextlib.ExitStack() as services_stack:
         try:
-            services = runtime.Services(services_stack, service_images["redis"], service_images["postgres"])
+            services = runtime.Services(services_stack, site.helper_image("redis"), site.helper_image("postgres"))
         except MEASUREMENT_ERRORS as exc:
             keys = ["startup.celery.seconds", "memory.celery.mb", "memory.total.mb", "cardfile.startup.celery.seconds"]
             _measure(report, [k for k in keys if k not in report.figures])(exc)
             services = None
         with steps.step("docker run -> healthy (web, celery-unified), then idle memory"):
             try:
-                own_way(report, images, services, settings, timeout)
+                own_way(report, images, services, settings, timeout, web_env, celery_env)
             except MEASUREMENT_ERRORS as exc:
                 keys = ["startup.web.seconds", "startup.celery.seconds", "memory.web.mb", "memory.celery.mb"]
                 _measure(report, [k for k in [*keys, "memory.total.mb"] if k not in report.figures])(exc)
         with steps.step("docker run -> healthy, the card's images (web and celery-unified at once)"):
             if card_images:
-                card_way(report, card_images, services, max(timeout, 300.0))
+                card_way(report, card_images, services, max(timeout, 300.0), web_env, celery_env)
 
 
 def own_way(
@@ -420,6 +424,8 @@ def own_way(
     services: runtime.Services | None,
     settings: BenchSettings,
     timeout: float,
+    web_env: dict[str, str],
+    celery_env: dict[str, str],
 ) -> None:
     with contextlib.ExitStack() as stack:
         running = {}
@@ -427,7 +433,7 @@ def own_way(
             images["web"],
             stack,
             timeout,
-            environment=runtime.web_environment(),
+            environment=runtime.web_environment(web_env),
             name=containers.unique_name("dockyard-bench-web"),
         )
         report.raw["startup"]["web"] = web.to_dict()
@@ -439,7 +445,7 @@ def own_way(
                 images["celery-unified"],
                 stack,
                 timeout,
-                environment=services.celery_environment(),
+                environment=services.environment(celery_env),
                 network=services.network,
                 name=containers.unique_name("dockyard-bench-celery"),
             )
@@ -475,19 +481,33 @@ def own_way(
         report.fail("memory.total.mb", "needs both services running")
 
 
+def service_for_target(site: Site, target: str) -> str | None:
+    """The service whose image the bake target builds (the reference site's: same name)."""
+    found = site.service_for_target(target)
+    return found.name if found is not None else None
+
+
 def card_way(
-    report: BenchReport, card_images: dict[str, str], services: runtime.Services | None, timeout: float
+    report: BenchReport,
+    card_images: dict[str, str],
+    services: runtime.Services | None,
+    timeout: float,
+    web_env: dict[str, str],
+    celery_env: dict[str, str],
 ) -> None:
     """Time the card's web and celery-unified to healthy, both at once: their first probe waits a
     whole interval (30 s, 60 s: no start interval), which dominates either figure."""
     starts: dict[str, dict[str, Any]] = {
-        "web": {"environment": runtime.web_environment()},
+        "web": {"environment": runtime.web_environment(web_env)},
     }
     if services is None:
         report.fail("cardfile.startup.celery.seconds", "redis and postgres did not start")
     else:
         try:
-            starts["celery-unified"] = {"environment": services.celery_environment(), "network": services.network}
+            starts["celery-unified"] = {
+                "environment": services.environment(celery_env),
+                "network": services.network,
+            }
         except MEASUREMENT_ERRORS as exc:
             report.fail("cardfile.startup.celery.seconds", reason(exc))
     outcomes: dict[str, runtime.Startup | BaseException] = {}

@@ -258,6 +258,16 @@ def task_containers(name: str) -> list[Any]:
     return list(client().containers.list(filters={"label": f"{SERVICE_LABEL}={name}"}, ignore_removed=True))
 
 
+def all_task_containers(name: str) -> list[Any]:
+    """Every container of a service's tasks on this node, the exited ones of earlier tasks too
+    (Swarm keeps a few per slot until the service is removed), oldest first."""
+    try:
+        found = client().containers.list(all=True, filters={"label": f"{SERVICE_LABEL}={name}"}, ignore_removed=True)
+    except APIError as exc:
+        raise SwarmError(f"cannot list the containers of {name}: {explain(exc)}") from None
+    return sorted(found, key=lambda c: c.attrs.get("Created", ""))
+
+
 def wait_containers_gone(names: list[str], timeout: float) -> bool:
     """After removing services: wait until no container of theirs is left (their network can go then)."""
     deadline = time.monotonic() + timeout

@@ -1,4 +1,4 @@
-"""Checking targets at the same time: a service pool they can share, and one thread per target.
+"""Checking targets at the same time: postgres and redis they can share, and one thread per target.
 
 The image checks mostly wait on the engine (a container turning healthy, settling before its
 memory is sampled), so checking the targets one after another mostly waits. Here every target gets
@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from dockyard.core.errors import DockyardError
 from dockyard.docker import containers
 from dockyard.docker.client import ENGINE_ERRORS, Container
-from dockyard.images.checks import ServicePool, TargetContext
+from dockyard.images.checks import TargetContext
 from dockyard.images.checks.context import Running
+from dockyard.runtime.helpers import Helpers
 
 T = TypeVar("T")
 # The checks that use the target's running container (the others read the image): a target with
@@ -37,12 +38,12 @@ class Cancelled(Exception):
     """Raised inside a target's thread to stop it between two checks."""
 
 
-class SharedPool(ServicePool):
-    """A service pool several targets' threads use at once: starting services is done under one
-    lock, so each service starts once and a target that needs it waits until it is healthy."""
+class SharedHelpers(Helpers):
+    """postgres/redis that several targets' threads use at once: starting them is done under one
+    lock, so each starts once and a target that needs it waits until it is healthy."""
 
-    def __init__(self, run_id: str, images: dict[str, str]):
-        super().__init__(run_id, images)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._lock = threading.RLock()
         self._failed: dict[str, DockyardError] = {}
         self._warming: threading.Thread | None = None
@@ -50,41 +51,45 @@ class SharedPool(ServicePool):
     @property
     def network(self) -> str:
         with self._lock:
-            return ServicePool.network.fget(self)  # type: ignore[attr-defined]
+            return Helpers.network.fget(self)  # type: ignore[attr-defined]
 
-    def environment_for(self, needs: list[str]) -> dict[str, str]:
+    def environment(self, template: Mapping[str, str], also: tuple[str, ...] = ()) -> dict[str, str]:
         with self._lock:
-            failed = [self._failed[n] for n in needs if n in self._failed]
+            return super().environment(template, also)
+
+    def start(self, kinds: list[str]) -> None:
+        with self._lock:
+            failed = [self._failed[k] for k in kinds if k in self._failed]
             if failed:
                 raise failed[0]
             try:
-                return super().environment_for(needs)
+                super().start(kinds)
             except DockyardError as exc:
-                for name in needs:
-                    self._failed.setdefault(name, exc)
+                for kind in kinds:
+                    self._failed.setdefault(kind, exc)
                 raise
 
-    def start_early(self, needs: list[str]) -> None:
-        """Start `needs` in the background (while the images build); a target that needs them
+    def start_early(self, kinds: list[str]) -> None:
+        """Start `kinds` in the background (while the images build); a target that needs them
         later waits on the lock instead of starting them. A failure is raised to that target."""
-        if not needs:
+        if not kinds:
             return
 
         def warm() -> None:
             try:
-                self.environment_for(needs)
+                self.start(kinds)
             except Exception:  # noqa: BLE001 - kept in self._failed, raised to the target that needs it
                 pass
 
         with self._lock:
-            self._warming = threading.Thread(target=warm, name="dockyard-services", daemon=True)
+            self._warming = threading.Thread(target=warm, name="dockyard-helpers", daemon=True)
             self._warming.start()
 
     def close(self) -> None:
         with self._lock:
-            started = [service.container for service in self._services.values()]
-        remove_all(started)  # all at once; the pool's own clean-up then finds them gone
-        super().close()  # removes the services: a wait on them ends at once
+            started = [helper.container for helper in self._helpers.values()]
+        remove_all(started)  # all at once; the helpers' own clean-up then finds them gone
+        super().close()  # removes the helpers: a wait on them ends at once
         if self._warming is not None:
             self._warming.join(JOIN_SECONDS)
         super().close()  # what the background start made after the first close

@@ -40,10 +40,12 @@ from dockyard.docker.cli import engine_contacted
 from dockyard.docker.containers import current_run_id
 from dockyard.docker.images import remove_tagged
 from dockyard.dockerfile.bake import load_bake
-from dockyard.images.checks import CheckResult, ServicePool, run_checks, target_context
+from dockyard.images.checks import CheckResult, run_checks, target_context
 from dockyard.images.export import Export, isolated_context
-from dockyard.images.parallel import CONTAINER_CHECKS, SharedPool, SharedTargetContext, in_parallel
+from dockyard.images.parallel import CONTAINER_CHECKS, SharedHelpers, SharedTargetContext, in_parallel
 from dockyard.images.reports import ImagesReport, write_json, write_junit
+from dockyard.runtime.helpers import Helpers
+from dockyard.runtime.site import Site, load_site
 
 # What shows a build's progress: a context manager yielding the callback for each update.
 ProgressFactory = Callable[[], AbstractContextManager[Callable[[Update], None]]]
@@ -79,7 +81,6 @@ def run(
     Raises DockyardError when the run cannot check anything (not a git repository, unknown target,
     build failure); the report files then carry the error.
     """
-    settings = project.settings.checks
     run_id = current_run_id()  # also in the labels of what the run starts, and its record
     tag = f"images-{run_id}"
     report = ImagesReport(
@@ -92,7 +93,10 @@ def run(
     start = time.monotonic()
     try:
         # the Engine is first contacted after the Dockerfiles are checked (build.preflight): by the
-        # services starting early, or by the build
+        # helpers starting early, or by the build. Roles not configured come from the compose file
+        # and the Dockerfile's stages, not from images
+        site = load_site(project, image_command=lambda image: [])
+        settings = project.settings.checks.with_roles(site.target_roles())
         with _cleanup(run_id, tag, keep_images=options.keep_images, log=log), contextlib.ExitStack() as stack:
             with isolated_context(project.root, options.source) as export:
                 log(
@@ -103,8 +107,8 @@ def run(
                 report.targets = targets
                 if not options.sequential:  # the services start beside the build: its checks first
                     _refuse_unbuildable(project, export, to_build, tag)
-                pool = _pool(run_id, settings, targets, options.sequential)
-                stack.callback(pool.close)
+                helpers = _helpers(site, run_id, settings, targets, options.sequential, log)
+                stack.callback(helpers.close)
                 log(f"build {', '.join(to_build)} as *:{tag}")
                 build_start = time.monotonic()
                 try:
@@ -115,11 +119,19 @@ def run(
                         "the Dockerfile copies tracked? see `git status`]"
                     ) from None
                 report.build_seconds = round(time.monotonic() - build_start, 1)
-            report.images = {t.target: t.tag for t in built.targets}
-            report.sizes = {t.target: t.size_bytes for t in built.targets}
-            report.results = check_targets(
-                targets, report.images, settings, run_id, log, sequential=options.sequential, pool=pool
-            )
+                report.images = {t.target: t.tag for t in built.targets}
+                report.sizes = {t.target: t.size_bytes for t in built.targets}
+                report.results = check_targets(
+                    targets,
+                    report.images,
+                    settings,
+                    run_id,
+                    log,
+                    site=site,
+                    project_files=export.root,
+                    sequential=options.sequential,
+                    helpers=helpers,
+                )
     except DockyardError as exc:
         report.error = str(exc)
         raise
@@ -139,51 +151,40 @@ def _refuse_unbuildable(project: Project, export: Export, names: list[str], tag:
         refuse_unbuildable(export.root, bake_file, names, {"TAG": tag})
 
 
-def _pool(run_id: str, settings: ChecksSettings, targets: list[str], sequential: bool) -> ServicePool:
-    """The services' pool of the run; unless sequential, the services start now, beside the build."""
-    if sequential:
-        return ServicePool(run_id, settings.service_images())
-    pool = SharedPool(run_id, settings.service_images())
-    pool.start_early(sorted({need for t in targets for need in settings.for_target(t).needs}))
-    return pool
-
-
 def check_targets(
     targets: list[str],
     images: dict[str, str],
     settings: ChecksSettings,
     run_id: str,
     log: Callable[[str], None],
+    site: Site | None = None,
+    project_files: Path | None = None,
     sequential: bool = False,
-    pool: ServicePool | None = None,
+    helpers: Helpers | None = None,
 ) -> list[CheckResult]:
     """Run each target's checks, the targets at the same time (one after another with
-    `sequential`); the services they need are started once and shared. The results are in the
-    targets' order, each target's in its checks' order, either way."""
-    own_pool = pool is None
-    if pool is None:
-        pool = (
-            ServicePool(run_id, settings.service_images())
-            if sequential
-            else SharedPool(run_id, settings.service_images())
-        )
+    `sequential`); the postgres and redis they need are started once and shared. The results are
+    in the targets' order, each target's in its checks' order, either way."""
+    own_helpers = helpers is None
+    if helpers is None:
+        helpers = _new_helpers(site, run_id, settings, sequential, log)
+    common = {"settings": settings, "run_id": run_id, "helpers": helpers, "log": log, "images": images}
+    common |= {"project_files": project_files, "celery_app": site.celery_app if site is not None else None}
     try:
         if sequential:
             results: list[CheckResult] = []
             for target in targets:
-                results += _check_target(target, images, settings, run_id, pool, log)
+                results += _check_target(target, **common)
             return results
-        if not isinstance(pool, SharedPool):
-            raise TypeError("checking targets at the same time needs a SharedPool")
+        if not isinstance(helpers, SharedHelpers):
+            raise TypeError("checking targets at the same time needs SharedHelpers")
         per_target = in_parallel(
-            targets,
-            lambda target, stop_point: _check_target(target, images, settings, run_id, pool, log, stop_point),
-            run_id,
+            targets, lambda target, stop_point: _check_target(target, **common, stop_point=stop_point), run_id
         )
         return [result for results in per_target for result in results]
     finally:
-        if own_pool:
-            pool.close()
+        if own_helpers:
+            helpers.close()
 
 
 def _check_target(
@@ -191,8 +192,10 @@ def _check_target(
     images: dict[str, str],
     settings: ChecksSettings,
     run_id: str,
-    pool: ServicePool,
+    helpers: Helpers,
     log: Callable[[str], None],
+    project_files: Path | None,
+    celery_app: str | None,
     stop_point: Callable[[], None] | None = None,
 ) -> list[CheckResult]:
     """One target's checks in their order. With `stop_point` (checked between two checks), the
@@ -205,17 +208,54 @@ def _check_target(
         if stop_point is not None:
             stop_point()
 
-    kwargs = {"target": target, "image": images[target], "settings": target_settings, "run_id": run_id}
+    kwargs = {
+        "target": target,
+        "image": images[target],
+        "settings": target_settings,
+        "run_id": run_id,
+        "peers": images,
+        "helpers": helpers,
+        "project_files": project_files,
+        "celery_app": celery_app,
+    }
     if stop_point is None:
-        with target_context(**kwargs, peers=images, pool=pool) as ctx:
+        with target_context(**kwargs) as ctx:
             return run_checks(ctx, on_result=done)
-    ctx = SharedTargetContext(**kwargs, peers=images, pool=pool)
+    ctx = SharedTargetContext(**kwargs)
     try:
         if CONTAINER_CHECKS & set(target_settings.checks):
             ctx.start_early()
         return run_checks(ctx, on_result=done)
     finally:
         ctx.close()
+
+
+def _new_helpers(
+    site: Site | None, run_id: str, settings: ChecksSettings, sequential: bool, log: Callable[[str], None]
+) -> Helpers:
+    kind = Helpers if sequential else SharedHelpers
+    return kind(lambda name: helper_image(site, settings, name, log), run_id=run_id, prefix="dockyard-checks")
+
+
+def _helpers(
+    site: Site, run_id: str, settings: ChecksSettings, targets: list[str], sequential: bool, log: Callable[[str], None]
+) -> Helpers:
+    """The run's postgres and redis; unless sequential, they start now, beside the build."""
+    helpers = _new_helpers(site, run_id, settings, sequential, log)
+    if isinstance(helpers, SharedHelpers):
+        helpers.start_early(sorted({need for t in targets for need in settings.for_target(t).services_needed}))
+    return helpers
+
+
+def helper_image(site: Site | None, settings: ChecksSettings, kind: str, log: Callable[[str], None]) -> str:
+    """[tool.dockyard.checks] redis_image/postgres_image when set, else the site's (test settings,
+    compose file, stand-in)."""
+    configured = settings.helper_images().get(kind)
+    if configured:
+        return configured
+    if site is None:
+        raise DockyardError(f"no {kind} image for the checks: set {kind}_image in [tool.dockyard.checks]")
+    return site.helper_image(kind, log=lambda message: log(f"note: {message}"))
 
 
 def report_paths(project: Project, options: RunOptions) -> tuple[Path, Path]:
@@ -273,7 +313,7 @@ def _build(
 
 
 def progress_line(result: CheckResult) -> str:
-    mark = "pass" if result.passed else "FAIL"
+    mark = "skip" if result.skipped else "pass" if result.passed else "FAIL"
     return f"  {mark} {result.target} {result.name}: {result.measured} ({result.seconds:.1f}s)"
 
 

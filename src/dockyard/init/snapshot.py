@@ -39,6 +39,14 @@ SKIP_DIRS = {
 MAX_DEPTH = 6  # below the root; Django projects are shallow
 MAX_BYTES = 2_000_000  # bigger files are not sources init needs (uv.lock is ~100 kB)
 
+NPM_CONFIG_FILES = (  # the front-end build's own config files (init copies them after package.json)
+    "webpack.config.js",
+    "vite.config.js",
+    "vite.config.ts",
+    "tailwind.config.js",
+    "postcss.config.js",
+    "tsconfig.json",
+)
 # Files read wherever they are (depth-limited), by name pattern.
 WANTED = (
     "*.py",
@@ -74,12 +82,7 @@ WANTED = (
     "*.dockerignore",
     "pytest.ini",
     "setup.cfg",
-    "webpack.config.js",
-    "vite.config.js",
-    "vite.config.ts",
-    "tailwind.config.js",
-    "postcss.config.js",
-    "tsconfig.json",
+    *NPM_CONFIG_FILES,
 )
 SECRET_FILES = {".env"}  # and .env.<anything> not in WANTED
 

@@ -1,6 +1,7 @@
 """Did beat survive the worker's updates? The rows its periodic task wrote, read back and measured.
 
-The site's periodic task (`[tool.dockyard.stage] heartbeat_model`, the reference site's
+The site's periodic task (`[tool.dockyard.stage] heartbeat_model`, else the model of
+`[tool.dockyard.celery.heartbeat]`; the reference site's
 `core.Heartbeat`, written every `heartbeat_seconds` by `core.tasks.record_heartbeat`) leaves one
 row per run. Read through the site's own ORM (`manage.py shell` in a web task), so any database
 works. Between two consecutive rows the gap should be one interval. What a gap means:
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 
 from dockyard.core.errors import ConfigError, DockyardError
 from dockyard.docker import swarm
-from dockyard.docker.containers import exec_text
+from dockyard.docker.containers import exec_text, logs_text
 
 CODE = """\
 import datetime
@@ -59,6 +60,8 @@ class HeartbeatReport:
     late: int  # gaps over one and a half intervals: a run came late (or was owed)
     lost_at_restart: int = 0  # of `missed`: due times while the worker restarted for longer than an interval
     workers: list[list] = field(default_factory=list)  # [hostname, rows in a row] as the worker changed
+    # when the check fails: what each worker's beat did (beat_timeline), so the failure explains itself
+    beat_log: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -95,6 +98,41 @@ def read_rows(web_service: str, model: str, field_name: str, since: float) -> li
         last = [line for line in output.strip().splitlines() if line.strip()][-1:] or ["no output"]
         raise HeartbeatError(f"could not read {model} rows in {web_service}: {last[0][:200]}")
     return [(float(m["t"]), m["host"]) for m in ROW.finditer(output)]
+
+
+# What beat and the worker logged about the periodic runs: beat's start, its schedule reloads and
+# sends, the warm shutdown and the message it put back (Celery 5 default format, any process name).
+_EVENT = re.compile(
+    r"^\[(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): \w+/[\w-]+\] (?P<what>"
+    r"beat: Starting\.\.\.|beat: Shutting down\.\.\.|DatabaseScheduler: .*|Scheduler: Sending due task .*"
+    r"|Restoring \d+ unacknowledged message.*|.*celery beat v\S+ is starting.*|.*\bready\."
+    r"|Task \S+ received)\s*$",
+    re.MULTILINE,
+)
+
+
+def beat_timeline(logs: dict[str, str], limit: int = 200) -> list[str]:
+    """`TIME HOST what` for every beat event in the logs of the worker containers (host: the
+    container's hostname, as in the heartbeat rows), all containers merged in time order."""
+    events = [
+        (m["at"], host, m["what"].strip()[:160])
+        for host, text in logs.items()
+        for m in _EVENT.finditer(text)
+    ]
+    return [f"{at} {host} {what}" for at, host, what in sorted(events)][-limit:]
+
+
+def read_beat_logs(worker_services: list[str]) -> dict[str, str]:
+    """hostname -> log text of every container (running or exited) of the worker services."""
+    logs: dict[str, str] = {}
+    for service in worker_services:
+        for container in swarm.all_task_containers(service):
+            host = (container.attrs.get("Config") or {}).get("Hostname") or container.id[:12]
+            try:
+                logs[host] = logs_text(container)
+            except DockyardError:
+                continue  # removed while read: its lines are lost, the others still tell the story
+    return logs
 
 
 def analyse(rows: list[tuple[float, str]], interval: float) -> HeartbeatReport:

@@ -16,7 +16,6 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from dockyard.build.base_images import DEBIAN_IMAGE, LOCAL_IMAGES, build_local_image, choose_base_image
 from dockyard.core.errors import DockyardError
@@ -36,7 +35,6 @@ from dockyard.docker.containers import (
     run_container,
 )
 from dockyard.docker.images import image_exists
-from dockyard.docker.lock import exclusive_build
 from dockyard.runtime.http import http_get
 from dockyard.stage import state as stage_state
 from dockyard.stage.spec import ROLE_LABEL, STAGE_LABEL, StagePlan, plan_stage, server_name, stage_services
@@ -116,7 +114,7 @@ def up(
     pushing.push_all(jobs, registry)
     images = {**apps, **infra_images(project, log)}
     plan = plan_stage(project, images, port=port)
-    ensure_proxy_image(plan.proxy.image, project.root, log=log)
+    ensure_proxy_image(plan.proxy.image, log=log)
 
     initialised = bool(stale and stale.swarm_initialised and swarm.node_state() == "active")
     if swarm.node_state() != "active":
@@ -199,7 +197,7 @@ def _start_proxy(plan: StagePlan, timeout: float, probe_path: str, log: Callable
     )
 
 
-def ensure_proxy_image(tag: str, root: Path, log: Callable[[str], None] = lambda message: None) -> None:
+def ensure_proxy_image(tag: str, log: Callable[[str], None] = lambda message: None) -> None:
     """The proxy image: present, or built now when it is dockyard's own stand-in (base.bootstrap's)."""
     if image_exists(tag):
         return
@@ -208,8 +206,7 @@ def ensure_proxy_image(tag: str, root: Path, log: Callable[[str], None] = lambda
         raise StageError(f"proxy image {tag} is not on this machine: build or pull it")
     if not image_exists(DEBIAN_IMAGE):
         raise StageError(f"{tag} is built from {DEBIAN_IMAGE}, which is missing: run invoke base.bootstrap")
-    with exclusive_build(log):
-        build_local_image(known, root / "deployment" / "local-images", log=log)
+    build_local_image(known, log=log)  # under the build lock
 
 
 def wait_running(name: str, wanted: int, timeout: float) -> None:

@@ -13,7 +13,9 @@ and removed from the registry (by digest) and from this machine afterwards.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
+from dockyard.build.revision import COMMIT_TIME_LABEL
 from dockyard.core.imageref import parse_ref
 from dockyard.deploy.registry import Registry, RegistryError
 from dockyard.docker import buildx, images
@@ -49,7 +51,10 @@ def tag_for(kind: str) -> str:
 
 
 def dockerfile(kind: str, base: str) -> str:
-    labels = f'{RUN_LABEL}="{current_run_id()}" {VARIANT_LABEL}="{kind}"'
+    # made now, so a newer build than the one it comes from: a later commit time, as a real next
+    # build has (the registry's timeline orders SHA tags by it; the base's would tie)
+    made = datetime.now(UTC).isoformat(timespec="seconds")
+    labels = f'{RUN_LABEL}="{current_run_id()}" {VARIANT_LABEL}="{kind}" {COMMIT_TIME_LABEL}="{made}"'
     return DOCKERFILES[kind].format(base=base, labels=labels)
 
 

@@ -141,7 +141,7 @@ def test_services_give_each_celery_start_its_own_database():
             pytest.skip(f"{image} is missing: run invoke base.bootstrap")
     with contextlib.ExitStack() as stack:
         services = runtime.Services(stack, "dockyard-local/redis:7", "dockyard-local/postgres:15")
-        first, second = services.celery_environment(), services.celery_environment()
+        first, second = services.environment(), services.environment()
         assert first["DATABASE_URL"] != second["DATABASE_URL"]
         assert first["CELERY_BROKER_URL"] != second["CELERY_BROKER_URL"]
         code, listing = containers.exec_text(services.postgres, ["psql", "--username", "bench", "-lqt"])

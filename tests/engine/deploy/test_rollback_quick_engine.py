@@ -281,8 +281,7 @@ def test_unreachable_server_and_timeout_are_recorded_honestly(project, web_token
         .splitlines()[-1]
         .startswith(
             f"error: no answer from CapRover at {slow.url}/api/v2/user/apps/appData/refsite-web "
-            f"within 2 s; the "
-            f"deploy may have started"
+            f"within 2 s (the deadline of the whole request); the deploy may have started"
         )
     )
     entries = history.read(path).entries

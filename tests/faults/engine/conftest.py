@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 from faults.harness import REPO_ROOT, docker_client, image_ids, remove_images
+from support.registry import registry_or_skip, remove_namespace
 
 SESSION = uuid.uuid4().hex[:8]
 REFERENCE_IMAGES = ("dockyard.local/refsite-web:latest", "dockyard.local/refsite-celery:latest")
@@ -34,20 +35,27 @@ def faults_repository() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def tiny_image(faults_repository: str) -> str:
-    """A one-file image made with `docker import` (no build, no BuildKit): something to deploy."""
+def tiny_image(faults_repository: str) -> Iterator[str]:
+    """A one-file image made with `docker import` (no build, no BuildKit), pushed to the loopback
+    registry as `deploy --tag` names it (CapRover pulls): something to deploy and roll back to."""
+    registry = registry_or_skip()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
         data = f"dockyard fault suite {SESSION}\n".encode()
         info = tarfile.TarInfo("dockyard-faults")
         info.size = len(data)
         archive.addfile(info, io.BytesIO(data))
-    repository = f"{faults_repository}/deploy"
+    repository = f"{registry.host}/{faults_repository}/deploy"
     api = docker_client().api
     api.import_image_from_data(buffer.getvalue(), repository=repository, tag="abc1234")
-    for sha in ("0000aaaa", "0000bbbb"):  # the "earlier deploys" a rollback goes back to
-        api.tag(f"{repository}:abc1234", repository, sha)
-    return f"{repository}:abc1234"
+    try:
+        for sha in ("abc1234", "0000aaaa", "0000bbbb"):  # 0000...: the "earlier deploys" a rollback goes back to
+            api.tag(f"{repository}:abc1234", repository, sha)
+            failed = [line for line in api.push(repository, tag=sha, stream=True, decode=True) if "error" in line]
+            assert not failed, failed
+        yield f"{repository}:abc1234"
+    finally:
+        remove_namespace(registry, faults_repository, ["deploy"])
 
 
 @pytest.fixture(scope="session")

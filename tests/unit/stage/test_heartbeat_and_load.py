@@ -112,3 +112,41 @@ def test_percentile():
     assert percentile([5.0], 99) == 5.0
     values = sorted(float(v) for v in range(1, 101))
     assert percentile(values, 50) == pytest.approx(50.5) and percentile(values, 99) == pytest.approx(99.99)
+
+
+OLD_WORKER_LOG = """\
+[2026-12-04 13:40:51,357: INFO/Beat] Scheduler: Sending due task record-heartbeat (core.tasks.record_heartbeat)
+[2026-12-04 13:40:51,491: INFO/MainProcess] Task core.tasks.record_heartbeat[7d445ff3] received
+[2026-12-04 13:40:51,585: INFO/ForkPoolWorker-3] Task core.tasks.record_heartbeat[7d445ff3] succeeded in 0.09s: 9
+
+worker: Warm shutdown (MainProcess)
+[2026-12-04 13:40:56,908: INFO/MainProcess] beat: Shutting down...
+[2026-12-04 13:40:57,120: WARNING/MainProcess] Restoring 1 unacknowledged message(s)
+"""
+NEW_WORKER_LOG = """\
+ -------------- celery@3d9ce30f6a89 v5.5.3 (immunity)
+[2026-12-04 13:41:32,858: INFO/Beat] beat: Starting...
+[2026-12-04 13:41:33,343: INFO/MainProcess] celery@3d9ce30f6a89 ready.
+[2026-12-04 13:41:34,105: INFO/Beat] DatabaseScheduler: Schedule changed.
+[2026-12-04 13:41:34,144: INFO/Beat] celery beat v5.5.3 is starting. (embedded in the worker, scheduler x)
+[2026-12-04 13:41:34,323: INFO/Beat] Scheduler: Sending due task record-heartbeat (core.tasks.record_heartbeat)
+[2026-12-04 13:41:34,397: INFO/MainProcess] Task core.tasks.record_heartbeat[d56fbdaf] received
+"""
+
+
+def test_beat_timeline_merges_the_workers_logs_in_time_order():
+    lines = heartbeat.beat_timeline({"new": NEW_WORKER_LOG, "old": OLD_WORKER_LOG})
+    assert lines == [
+        "2026-12-04 13:40:51,357 old Scheduler: Sending due task record-heartbeat (core.tasks.record_heartbeat)",
+        "2026-12-04 13:40:51,491 old Task core.tasks.record_heartbeat[7d445ff3] received",
+        "2026-12-04 13:40:56,908 old beat: Shutting down...",
+        "2026-12-04 13:40:57,120 old Restoring 1 unacknowledged message(s)",
+        "2026-12-04 13:41:32,858 new beat: Starting...",
+        "2026-12-04 13:41:33,343 new celery@3d9ce30f6a89 ready.",
+        "2026-12-04 13:41:34,105 new DatabaseScheduler: Schedule changed.",
+        "2026-12-04 13:41:34,144 new celery beat v5.5.3 is starting. (embedded in the worker, scheduler x)",
+        "2026-12-04 13:41:34,323 new Scheduler: Sending due task record-heartbeat (core.tasks.record_heartbeat)",
+        "2026-12-04 13:41:34,397 new Task core.tasks.record_heartbeat[d56fbdaf] received",
+    ]
+    assert heartbeat.beat_timeline({"old": OLD_WORKER_LOG}, limit=2) == lines[2:4]
+    assert heartbeat.beat_timeline({"a": "no celery here\n"}) == []

@@ -55,6 +55,12 @@ def _timelines(project, settings, recorded, target: str, services: list[str] | N
     for name in wanted:
         if name not in apps:
             raise ConfigError(f"service {name!r} is not deployed to the {target} (it deploys: {', '.join(apps)})")
+    if not services:  # services the history names but the settings no longer deploy: their own lines
+        for entry in local:
+            if entry.service not in apps:
+                apps[entry.service] = entry.app or entry.service
+                wanted.append(entry.service)
+        wanted = list(dict.fromkeys(wanted))
     lines = []
     for name in wanted:
         app_history = histories.get(apps[name]) if histories is not None else None
@@ -96,8 +102,7 @@ def quick(c, service=None, to=None, yes=False, dry_run=False, wait=False, json=F
     registry's tags (in commit order), else the local deploy history; it must be in the registry."""
     from dataclasses import asdict
 
-    from dockyard.cli.console import console, progress_console
-    from dockyard.cli.tasks._confirm import confirm
+    from dockyard.cli.console import progress_console
     from dockyard.cli.tasks._output import emit
     from dockyard.cli.views.deploy import show_plan
     from dockyard.deploy import caprover, rollback
@@ -124,14 +129,8 @@ def quick(c, service=None, to=None, yes=False, dry_run=False, wait=False, json=F
         )
     if not json:
         show_plan(plan, prepared, settings.url, sources={line.service: line.words for line in lines})
-    if dry_run:
-        if json:
-            emit(True, {"dry_run": True, **plan.to_dict()}, None)
-        else:
-            console.print("dry run: nothing deployed")
+    if not _go_ahead(plan, dry_run, json, yes, f"on {caprover.safe_url(settings.url)}"):
         return
-    if not confirm(f"Roll back {len(plan.steps)} service(s) on {caprover.safe_url(settings.url)}?", yes):
-        raise DockyardError("not confirmed: nothing deployed, history unchanged")
     with progress_console.status("deploying"):
         entries = deploying.run_all(
             prepared,
@@ -146,11 +145,27 @@ def quick(c, service=None, to=None, yes=False, dry_run=False, wait=False, json=F
             say(f"{entry.service}: {entry.result} -> {entry.image} ({entry.detail})")
 
 
+def _go_ahead(plan, dry_run: bool, as_json: bool, yes: bool, where: str) -> bool:  # noqa: ANN001
+    """After the plan is shown: False on a dry run (said so); raises unless confirmed; True to deploy."""
+    from dockyard.cli.console import console
+    from dockyard.cli.tasks._confirm import confirm
+    from dockyard.cli.tasks._output import emit
+
+    if dry_run:
+        if as_json:
+            emit(True, {"dry_run": True, **plan.to_dict()}, None)
+        else:
+            console.print("dry run: nothing deployed")
+        return False
+    if not confirm(f"Roll back {len(plan.steps)} service(s) {where}?", yes):
+        raise DockyardError("not confirmed: nothing deployed, history unchanged")
+    return True
+
+
 def _quick_stage(project, settings, plan, yes: bool, dry_run: bool, as_json: bool) -> None:  # noqa: ANN001
     from dataclasses import asdict
 
     from dockyard.cli.console import console, progress_console
-    from dockyard.cli.tasks._confirm import confirm
     from dockyard.cli.tasks._output import emit
     from dockyard.cli.views.deploy import show_plan
     from dockyard.deploy import deployer as deploying
@@ -165,14 +180,8 @@ def _quick_stage(project, settings, plan, yes: bool, dry_run: bool, as_json: boo
     if not as_json:
         show_plan(plan, [deploying.Prepared(j, None, check) for j, check in zip(jobs, checks, strict=True)],
                   f"stage {project.settings.stage.name}")
-    if dry_run:
-        if as_json:
-            emit(True, {"dry_run": True, **plan.to_dict()}, None)
-        else:
-            console.print("dry run: nothing deployed")
+    if not _go_ahead(plan, dry_run, as_json, yes, f"on the stage {project.settings.stage.name}"):
         return
-    if not confirm(f"Roll back {len(jobs)} service(s) on the stage {project.settings.stage.name}?", yes):
-        raise DockyardError("not confirmed: nothing deployed, history unchanged")
     with progress_console.status("rolling back on the stage"):
         done = deploys.deploy(
             project, settings, jobs,

@@ -8,17 +8,9 @@ import shlex
 
 from dockyard.core.errors import ConfigError
 from dockyard.init.facts import Evidence, Npm
-from dockyard.init.snapshot import Snapshot
+from dockyard.init.snapshot import NPM_CONFIG_FILES, Snapshot
 
 OUTPUT_OPTIONS = ("--outfile", "--outdir", "--out-dir", "-o", "--output", "--output-path", "--dist-dir")
-CONFIG_FILES = (
-    "webpack.config.js",
-    "vite.config.js",
-    "vite.config.ts",
-    "tailwind.config.js",
-    "postcss.config.js",
-    "tsconfig.json",
-)
 
 
 def detect_npm(snapshot: Snapshot, roots: list[str]) -> Npm | None:
@@ -96,7 +88,7 @@ def build_inputs(snapshot: Snapshot, directory: str, script: str) -> tuple[str, 
         entry = top_full if snapshot.is_dir(top_full) else full
         if entry not in found:
             found.append(entry)
-    for name in CONFIG_FILES:
+    for name in NPM_CONFIG_FILES:
         full = posixpath.join(directory, name) if directory else name
         if snapshot.exists(full) and full not in found:
             found.append(full)
