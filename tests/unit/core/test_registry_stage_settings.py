@@ -30,7 +30,8 @@ def test_the_stage_heartbeat_follows_the_sites_contract_unless_set():
     assert heartbeat_model(load_settings({"celery": {"heartbeat": {"model": "ops.Beat"}}})) == "ops.Beat"
     assert heartbeat_model(load_settings({"celery": {"heartbeat": False}})) == ""
     assert heartbeat_model(load_settings({"stage": {"heartbeat_model": ""}})) == ""
-    assert heartbeat_model(load_settings({"stage": {"heartbeat_model": "x.Y"}, "celery": {"heartbeat": {"model": "ops.Beat"}}})) == "x.Y"
+    both = {"stage": {"heartbeat_model": "x.Y"}, "celery": {"heartbeat": {"model": "ops.Beat"}}}
+    assert heartbeat_model(load_settings(both)) == "x.Y"
 
 
 @pytest.mark.parametrize(
