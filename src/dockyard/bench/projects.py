@@ -142,7 +142,7 @@ def _project_sizes(column: ProjectFigures, images: dict[str, str]) -> None:
 def _project_startup(column: ProjectFigures, project: Project, images: dict[str, str]) -> None:
     """Time to healthy of the project's web and celery-unified, each with the environment its
     [tool.dockyard] gives its service (database, broker, secret under the site's own names)."""
-    from dockyard.bench.runner import MEASUREMENT_ERRORS, service_for_target, reason, startup_figure
+    from dockyard.bench.runner import MEASUREMENT_ERRORS, reason, service_for_target, startup_figure
 
     keys = {"web": "startup.web.seconds", "celery-unified": "startup.celery.seconds"}
     timeout = float(project.settings.bench.startup_timeout)

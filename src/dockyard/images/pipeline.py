@@ -99,10 +99,7 @@ def run(
         settings = project.settings.checks.with_roles(site.target_roles())
         with _cleanup(run_id, tag, keep_images=options.keep_images, log=log), contextlib.ExitStack() as stack:
             with isolated_context(project.root, options.source) as export:
-                log(
-                    f"export {export.files} tracked files ({export.bytes / 1e6:.1f} MB) "
-                    f"from the {export.source}"
-                )
+                log(f"export {export.files} tracked files ({export.bytes / 1e6:.1f} MB) from the {export.source}")
                 targets, to_build = _plan(project, settings, export, options.targets, tag)
                 report.targets = targets
                 if not options.sequential:  # the services start beside the build: its checks first
