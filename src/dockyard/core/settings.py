@@ -528,8 +528,8 @@ CHECK_NAMES = (
     "no_secrets",
     "healthy",
     "probe_fits",
-    "idle_memory",
     "celery_starts",
+    "idle_memory",
 )
 CHECK_SERVICES = ("redis", "postgres")  # what a target's container may need beside it
 _RUNTIME_CHECKS = ("non_root", "healthcheck", "image_size", "no_secrets", "healthy", "probe_fits", "idle_memory")

@@ -36,6 +36,7 @@ class Running:
     container: Container
     outcome: HealthOutcome
     started: float  # time.monotonic() at start
+    ended: float = 0.0  # time.monotonic() when the start ended (healthy, or out of budget)
     settled: bool = False
 
 
@@ -143,14 +144,15 @@ class TargetContext:
             )
             self._stack.callback(containers.remove_quietly, container)
             outcome = wait_healthy(container, float(self.settings.startup_seconds))
-            self._running = Running(container=container, outcome=outcome, started=started)
+            self._running = Running(container=container, outcome=outcome, started=started, ended=time.monotonic())
         return self._running
 
     def settled(self) -> Running:
-        """The running container, `settle_seconds` after its start ended (for idle measurements)."""
+        """The running container, `settle_seconds` after its start ended (for idle measurements):
+        the time other checks took since then counts towards it."""
         running = self.running()
         if not running.settled:
-            time.sleep(float(self.settings.settle_seconds))
+            time.sleep(max(0.0, float(self.settings.settle_seconds) - (time.monotonic() - running.ended)))
             running.settled = True
         return running
 
