@@ -94,6 +94,27 @@ def test_a_container_that_exits_is_reported_not_timed(images):
     assert "exited with code 3" in startup.reason
 
 
+def test_median_startup_keeps_only_the_last_container_and_reports_the_median(images):
+    ready = 'CMD ["sh", "-c", "sleep 0.5; touch /tmp/ready; exec sleep 600"]'
+    fast = images(
+        "median",
+        f"FROM {BASE}\nHEALTHCHECK --interval=8s --start-period=30s --start-interval=0.5s "
+        f"CMD test -f /tmp/ready\n{ready}\n",
+    )
+    environments = iter([{"N": "1"}, {"N": "2"}, {"N": "3"}])
+    with contextlib.ExitStack() as stack:
+        kept, figure, starts = runtime.median_startup(
+            fast, stack, 30, 3, lambda: next(environments), name_prefix="bench-median"
+        )
+        assert [s.status for s in starts] == ["healthy"] * 3
+        assert figure.seconds == round(sorted(s.seconds for s in starts)[1], 2)
+        mine = client().containers.list(all=True, filters={"ancestor": fast})
+        assert [c.id for c in mine] == [kept.id]  # the first two were removed once timed
+        assert "N=3" in kept.attrs["Config"]["Env"]  # each start had its own environment
+    with pytest.raises(docker.errors.NotFound):
+        client().containers.get(kept.id)
+
+
 def _tiny_project(root: Path) -> Project:
     (root / "deploy").mkdir()
     (root / "app").mkdir()
