@@ -134,11 +134,6 @@ def choose_image(upstream: str, configured_stand_in: str = "", log: Callable[[st
     )
 
 
-# Kept for callers that pass both names explicitly.
-def choose_base_image(upstream: str, local_stand_in_: str, log: Callable[[str], None] = lambda m: None) -> str:
-    return choose_image(upstream, local_stand_in_, log)
-
-
 # --------------------------------------------------------------------------- the Dockerfile's base
 
 

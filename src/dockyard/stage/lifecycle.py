@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dockyard.build.base_images import DEBIAN_IMAGE, LOCAL_IMAGES, build_local_image, choose_base_image
+from dockyard.build.base_images import DEBIAN_IMAGE, LOCAL_IMAGES, build_local_image
 from dockyard.core.errors import DockyardError
 from dockyard.core.project import Project
 from dockyard.deploy import history
@@ -36,11 +36,11 @@ from dockyard.docker.containers import (
 )
 from dockyard.docker.images import image_exists
 from dockyard.runtime.http import http_get
+from dockyard.runtime.site import load_site
 from dockyard.stage import state as stage_state
 from dockyard.stage.spec import ROLE_LABEL, STAGE_LABEL, StagePlan, plan_stage, server_name, stage_services
 
-INFRA_STAND_INS = {"database": "local_postgres_image", "broker": "local_redis_image"}
-INFRA_UPSTREAM = {"database": "postgres_image", "broker": "redis_image"}
+INFRA_KINDS = {"database": "postgres", "broker": "redis"}  # the stage's infra roles -> runtime.helpers' kinds
 
 
 class StageError(DockyardError):
@@ -85,12 +85,13 @@ def app_images(project: Project, registry: Registry, tag: str) -> dict[str, str]
 
 
 def infra_images(project: Project, log: Callable[[str], None]) -> dict[str, str]:
-    """The database's and broker's images: upstream when present or pullable, else the local stand-ins."""
-    test = project.settings.test
+    """The database's and broker's images, as every task picks them ([tool.dockyard.test], else the
+    compose file's): upstream when present or pullable, else the local stand-ins."""
+    site = load_site(project)
     return {
-        name: choose_base_image(getattr(test, INFRA_UPSTREAM[role]), getattr(test, INFRA_STAND_INS[role]), log=log)
+        name: site.helper_image(INFRA_KINDS[role], log=log)
         for name, role in stage_services(project).items()
-        if role in INFRA_STAND_INS
+        if role in INFRA_KINDS
     }
 
 

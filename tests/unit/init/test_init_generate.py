@@ -143,6 +143,11 @@ def test_database_scheduler_beat_has_no_probe_it_cannot_back(refsite):
     text = dockerfile(refsite)
     assert "# dockyard: ignore=DY010\nHEALTHCHECK NONE" in text
     assert probe(graph_of(refsite), "celery-beat") == "NONE"
+    # and the image checks do not ask it for the probe it cannot have
+    checks = load_settings(tomllib.loads(contract.render_tool_dockyard(refsite))["tool"]["dockyard"]).checks
+    beat = checks.for_target("celery-beat").checks
+    assert "healthcheck" not in beat and "healthy" not in beat and "celery_starts" in beat
+    assert "healthcheck" in checks.for_target("celery-worker").checks
 
 
 def test_unified_command_drops_a_green_pool_and_pings_custom_node_names():

@@ -151,11 +151,22 @@ def render_tool_dockyard(facts: SiteFacts) -> str:
     if test:
         out += ["", "[tool.dockyard.test]", *test]
     out += ["", "[tool.dockyard.checks]"]
+    skipped: list[str] = []
     if facts.npm is not None and facts.npm.production_dependencies:
         package_dir = facts.in_image(posixpath.dirname(facts.npm.package_json) or ".")
         out.append(_kv("node_modules_path", f"{package_dir}/node_modules"))
     else:
-        out.append(_kv("skip", ["node_modules"], "the images ship no node_modules"))
+        skipped = ["node_modules"]
+        out.append(_kv("skip", skipped, "the images ship no node_modules"))
+    if facts.beat_scheduler == "database":
+        out += [
+            "",
+            "# celery-beat has HEALTHCHECK NONE: the DatabaseScheduler gives nothing a probe could read",
+            "# (see the Dockerfile); invoke troubleshoot.beat reads its log instead. Give it a probe and",
+            "# drop this table to have it checked.",
+            "[tool.dockyard.checks.celery-beat]",
+            _kv("skip", [*skipped, "healthcheck", "healthy"]),
+        ]
     out += [
         "",
         "[tool.dockyard.troubleshoot]",
