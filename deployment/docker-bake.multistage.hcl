@@ -36,6 +36,12 @@ group "production" {
   targets = ["web", "celery-unified", "flower"]
 }
 
+# The card's legacy targets: worker and beat apart, for high-availability set-ups. They replace
+# celery-unified (never deploy both), and exactly one celery-beat may run.
+group "legacy" {
+  targets = ["web", "celery-worker", "celery-beat"]
+}
+
 target "_common" {
   context    = "."
   dockerfile = "deployment/Dockerfile.multistage"
@@ -61,6 +67,18 @@ target "flower" {
   inherits = ["_common"]
   target   = "runtime-minimal"
   tags     = image("flower")
+}
+
+target "celery-worker" {
+  inherits = ["_common"]
+  target   = "celery-worker"
+  tags     = image("celery-worker")
+}
+
+target "celery-beat" {
+  inherits = ["_common"]
+  target   = "celery-beat"
+  tags     = image("celery-beat")
 }
 
 target "test" {

@@ -14,7 +14,7 @@ if [ "$(id -u)" -eq 0 ] && ! command -v debootstrap >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 fi
 
-bash deployment/host/ensure-docker-engine.sh
+bash src/dockyard/resources/host/ensure-docker-engine.sh  # shipped in the wheel: `dockyard engine`
 bash deployment/host/ensure-registry.sh
 
 if [ ! -x .venv/bin/python ]; then

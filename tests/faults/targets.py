@@ -38,7 +38,7 @@ def load_settings(root: Path, config: dict[str, Any]) -> None:
 def _kind(meta_kind: str) -> type:
     """A settings field kind -> the TOML type its value must have (`float`: any number)."""
     return {"str": str, "choice": str, "bool": bool, "int": float, "number": float, "strings": list,
-            "str_table": dict}[meta_kind]
+            "str_table": dict, "env_table": dict, "scalar_table": dict, "table": dict, "values": list}[meta_kind]
 
 
 def _settings_schema() -> dict[tuple[str, str], type]:
@@ -47,7 +47,12 @@ def _settings_schema() -> dict[tuple[str, str], type]:
     from dockyard.core import settings as s
 
     def fields(cls: type) -> dict[str, type]:
-        return {f.name: _kind(f.metadata["kind"]) for f in dataclasses.fields(cls) if "kind" in f.metadata}
+        """Fields of a fixed type ("value" fields take any TOML value: nothing to get wrong)."""
+        return {
+            f.name: _kind(f.metadata["kind"])
+            for f in dataclasses.fields(cls)
+            if "kind" in f.metadata and f.metadata["kind"] != "value"
+        }
 
     schema: dict[tuple[str, str], type] = {}
     for key, kind in fields(s.Settings).items():

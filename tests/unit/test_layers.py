@@ -43,7 +43,13 @@ OWNERS = {
     "argparse": {"cli"},
     "rich": {"cli"},
 }
-TOP_LEVEL = {"__init__.py": set(), "__main__.py": {"cli"}, "tasks.py": {"cli"}, "images_run.py": {"cli"}}
+TOP_LEVEL = {
+    "__init__.py": set(),
+    "__main__.py": {"cli"},
+    "tasks.py": {"cli"},
+    "images_run.py": {"cli"},
+    "nox.py": set(),  # dockyard.nox: sessions that run `python -m dockyard...`, nothing imported
+}
 
 
 def modules() -> list[Path]:

@@ -25,12 +25,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from dockyard.core.errors import DockyardError
 from dockyard.core.run import run_id
 from dockyard.core.settings import ChecksSettings
 from dockyard.core.signals import shield
+
+if TYPE_CHECKING:
+    from dockyard.runtime.site import Site
 
 CHECK_STARTUP_SECONDS = 240  # startup budget in both check runs: long enough for the card's 60 s interval
 
@@ -213,12 +216,14 @@ def time_checks(
     settings: ChecksSettings,
     run_id: str,
     log: Callable[[str], None],
+    site: Site | None = None,
 ) -> ChecksRun:
-    """Run `nox -s images`'s checks (not its build) on the given images; wall time and results."""
+    """Run `nox -s images`'s checks (not its build) on the given images; wall time and results.
+    `site` gives the checks the site's environment and its postgres/redis images."""
     from dockyard.images.pipeline import check_targets
 
     start = time.monotonic()
-    results = check_targets(targets, images, settings, run_id, log)
+    results = check_targets(targets, images, settings, run_id, log, site=site)
     wall = time.monotonic() - start
     return ChecksRun(images=dict(images), wall_seconds=round(wall, 1), results=[r.to_dict() for r in results])
 

@@ -33,6 +33,7 @@ from dockyard.docker.images import get_image, image_history, remove_tagged
 from dockyard.images.checks.size import layer_sharing
 from dockyard.images.export import SOURCES, isolated_context
 from dockyard.images.pipeline import ProgressFactory, quiet_progress
+from dockyard.runtime.site import Site, load_site
 
 MB = 1_000_000
 SLOW_STEP_SECONDS = 3.0  # in a log (not a terminal), build steps that took this long are listed
@@ -287,12 +288,14 @@ def _runtime(
     """Startup and idle memory as built, then startup with the card's HEALTHCHECKs.
 
     Returns the images with the card's HEALTHCHECKs (target -> tag) that could be made."""
-    service_images = project.settings.checks.service_images()  # the service images the image checks use
+    site = load_site(project)
     timeout = float(settings.startup_timeout)
+    web_env = site.environment(_service_name(site, "web"))
+    celery_env = site.environment(_service_name(site, "celery-unified"))
     card_images: dict[str, str] = {}
     with contextlib.ExitStack() as services_stack:
         try:
-            services = runtime.Services(services_stack, service_images["redis"], service_images["postgres"])
+            services = runtime.Services(services_stack, site.helper_image("redis"), site.helper_image("postgres"))
         except MEASUREMENT_ERRORS as exc:
             _measure(
                 report,
@@ -306,7 +309,7 @@ def _runtime(
             services = None
         with steps.step("docker run -> healthy (web, celery-unified), then idle memory"):
             try:
-                _own_way(report, images, services, settings, timeout)
+                _own_way(report, images, services, settings, timeout, web_env, celery_env)
             except MEASUREMENT_ERRORS as exc:
                 keys = ["startup.web.seconds", "startup.celery.seconds", "memory.web.mb", "memory.celery.mb"]
                 _measure(report, [k for k in [*keys, "memory.total.mb"] if k not in report.figures])(exc)
@@ -326,7 +329,11 @@ def _runtime(
                     continue
                 try:
                     with contextlib.ExitStack() as stack:
-                        env = runtime.web_environment() if target == "web" else services.celery_environment()
+                        env = (
+                            runtime.web_environment(web_env)
+                            if target == "web"
+                            else services.celery_environment(celery_env)
+                        )
                         network = None if target == "web" else services.network
                         _container, startup = runtime.seconds_to_healthy(
                             card_images[target],
@@ -350,6 +357,8 @@ def _own_way(
     services: runtime.Services | None,
     settings: BenchSettings,
     timeout: float,
+    web_env: dict[str, str],
+    celery_env: dict[str, str],
 ) -> None:
     with contextlib.ExitStack() as stack:
         running = {}
@@ -357,7 +366,7 @@ def _own_way(
             images["web"],
             stack,
             timeout,
-            environment=runtime.web_environment(),
+            environment=runtime.web_environment(web_env),
             name=containers.unique_name("dockyard-bench-web"),
         )
         report.raw["startup"]["web"] = web.to_dict()
@@ -369,7 +378,7 @@ def _own_way(
                 images["celery-unified"],
                 stack,
                 timeout,
-                environment=services.celery_environment(),
+                environment=services.celery_environment(celery_env),
                 network=services.network,
                 name=containers.unique_name("dockyard-bench-celery"),
             )
@@ -400,6 +409,12 @@ def _own_way(
         report.fail("memory.total.mb", "needs both services running")
 
 
+def _service_name(site: Site, target: str) -> str | None:
+    """The service whose image the bake target builds (the reference site's: same name)."""
+    found = site.service_for_target(target)
+    return found.name if found is not None else None
+
+
 def _startup_figure(report: BenchReport, key: str, startup: runtime.Startup, how: str) -> None:
     if startup.seconds is None:
         report.fail(key, startup.reason or startup.status)
@@ -427,8 +442,9 @@ def _checks(
     settings = checks_timing.with_startup_budget(project.settings.checks, checks_timing.CHECK_STARTUP_SECONDS)
     targets = [t for t in settings.targets if t in images]
     quiet = lambda message: None  # noqa: E731
+    site = load_site(project)
     try:
-        own = checks_timing.time_checks(targets, images, settings, run_id, quiet)
+        own = checks_timing.time_checks(targets, images, settings, run_id, quiet, site)
         report.raw["checks"]["own_health"] = own.to_dict()
         report.add("checks.own_health.seconds", own.wall_seconds, own.detail())
     except MEASUREMENT_ERRORS as exc:
@@ -443,7 +459,7 @@ def _checks(
         )
     else:
         try:
-            card = checks_timing.time_checks(targets, {**images, **card_images}, settings, run_id, quiet)
+            card = checks_timing.time_checks(targets, {**images, **card_images}, settings, run_id, quiet, site)
             report.raw["checks"]["card_health"] = card.to_dict()
             report.add("checks.card_health.seconds", card.wall_seconds, card.detail())
         except MEASUREMENT_ERRORS as exc:

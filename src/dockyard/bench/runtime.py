@@ -20,10 +20,12 @@ import contextlib
 import secrets
 import statistics
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from dockyard.core.errors import DockyardError
+from dockyard.core.settings import fill
 from dockyard.docker import containers
 from dockyard.docker.client import Container
 from dockyard.docker.containers import ContainerError
@@ -155,22 +157,43 @@ class Services:
                 )
         self._databases = 0
 
-    def celery_environment(self) -> dict[str, str]:
-        """Environment for one celery-unified start: a new database and redis db number."""
+    def celery_environment(self, template: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Environment for one celery-unified start: the site's template ([tool.dockyard.environment]
+        and the service's own) filled with a new database and redis db number."""
         self._databases += 1
         name = f"bench{self._databases}"
         code, output = containers.exec_text(self.postgres, ["createdb", "--username", self._user, name])
         if code != 0:
             raise BenchRuntimeError(f"could not create database {name}: {output.strip()[:200]}")
-        return {
-            "DATABASE_URL": f"postgres://{self._user}:{self._password}@{self.postgres.name}:5432/{name}",
-            "CELERY_BROKER_URL": f"redis://{self.redis.name}:6379/{self._databases % 16}",
-            "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
+        url = f"redis://{self.redis.name}:6379/{self._databases % 16}"
+        values = {
+            "database_url": f"postgres://{self._user}:{self._password}@{self.postgres.name}:5432/{name}",
+            "postgres_host": self.postgres.name,
+            "postgres_port": "5432",
+            "postgres_db": name,
+            "postgres_user": self._user,
+            "postgres_password": self._password,
+            "broker_url": url,
+            "redis_url": url,
+            "redis_host": self.redis.name,
+            "redis_port": "6379",
+            "secret_key": secrets.token_urlsafe(40),
         }
+        return {key: fill(value, values) for key, value in (template or REFERENCE_CELERY).items()}
 
 
-def web_environment() -> dict[str, str]:
-    return {"DJANGO_SECRET_KEY": secrets.token_urlsafe(40)}
+# The reference site's worker, when no template is given.
+REFERENCE_CELERY = {
+    "DATABASE_URL": "{database_url}",
+    "CELERY_BROKER_URL": "{broker_url}",
+    "DJANGO_SECRET_KEY": "{secret_key}",
+}
+
+
+def web_environment(template: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The web service's template with its secret filled (the web runs alone: no database)."""
+    values = {"secret_key": secrets.token_urlsafe(40)}
+    return {key: fill(value, values) for key, value in (template or {"DJANGO_SECRET_KEY": "{secret_key}"}).items()}
 
 
 def _remove(container: Container | None) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from dockyard.build.base_images import choose_base_image
+from dockyard.build.base_images import BASE_ARG, check_pullable, choose_image, project_base_image, uses_base_arg
 from dockyard.build.failure import BuildFailed, failed_step
 from dockyard.build.preflight import refuse_unbuildable, target_dockerfile
 from dockyard.build.progress import BuildProgress, RawJsonReader, Update, step_counts
@@ -93,13 +93,22 @@ def ca_bundle(project: Project) -> str:
     return configured
 
 
-def bake_environment(project: Project, variables: dict[str, str], log: Callable[[str], None]) -> dict[str, str]:
+def bake_environment(
+    project: Project, variables: dict[str, str], log: Callable[[str], None], root: Path | None = None
+) -> dict[str, str]:
+    """The environment bake evaluates its file in: ours, the request's variables, BASE_IMAGE and
+    CA_CERTS. BASE_IMAGE set in the environment is used as it is; otherwise, when the project's
+    Dockerfile takes it as an argument, the upstream image or its local stand-in."""
     env = dict(os.environ)
     env.update(variables)
-    # BASE_IMAGE given by the caller or set in the environment wins over dockyard's own choice
-    if not env.get("BASE_IMAGE", "").strip():
-        settings = project.settings
-        env["BASE_IMAGE"] = choose_base_image(settings.base_image, settings.local_base_image, log=log)
+    if not env.get(BASE_ARG, "").strip():  # the caller's or the environment's BASE_IMAGE wins
+        env.pop(BASE_ARG, None)
+        dockerfile_path = (root or project.root) / project.settings.dockerfile
+        dockerfile = parse_dockerfile(dockerfile_path) if dockerfile_path.is_file() else None
+        if dockerfile is not None and uses_base_arg(dockerfile):
+            settings = project.settings
+            upstream = project_base_image(settings.base_image, dockerfile)
+            env[BASE_ARG] = choose_image(upstream, settings.local_base_image, log=log)
     env.setdefault("CA_CERTS", ca_bundle(project))
     return env
 
@@ -118,10 +127,12 @@ def run_build(
     # before any Engine contact: the names exist, each Dockerfile reads and parses, no stage cycle
     refuse_unbuildable(root, bake_file, request.names, request.variables)
     client()  # fail early, with one line, when the daemon is down
-    env = bake_environment(project, request.variables, log)
+    env = bake_environment(project, request.variables, log, root)
     definition = load_bake(bake_file, parser="buildx", cwd=root, env=env)
     targets = definition.resolve(request.names)
     dockerfiles = _dockerfiles(root, definition, targets)
+    for name in targets:  # one line naming what to change, before BuildKit fails on a pull
+        check_pullable(dockerfiles[name], dict(definition.targets[name].args))
     for name in targets:  # again with the variables the build really gets: never a cycle to BuildKit
         refuse_cycles(dockerfiles[name], definition.targets[name].args)
 
@@ -175,7 +186,7 @@ def run_build(
         wall_seconds=round(wall, 1),
         cached_steps=cached,
         total_steps=total,
-        base_image=env["BASE_IMAGE"],
+        base_image=env.get(BASE_ARG) or _first_base(dockerfiles, definition, targets),
         log_path=str(log_path),
     )
 
@@ -196,6 +207,14 @@ def _dockerfiles(root: Path, definition: BakeFile, targets: list[str]) -> dict[s
             parsed[path] = replace(parse_dockerfile(path), path=_relative(path, root))
         out[name] = parsed[path]
     return out
+
+
+def _first_base(dockerfiles: dict[str, Dockerfile], definition: BakeFile, targets: list[str]) -> str:
+    """The external image the first target's stages start from (for the report)."""
+    if not targets:
+        return ""
+    graph = StageGraph(dockerfiles[targets[0]], dict(definition.targets[targets[0]].args))
+    return graph.base_image(graph.dockerfile.stages[0]) or "scratch"
 
 
 def _relative(path: Path, root: Path) -> Path:

@@ -13,6 +13,10 @@ from dockyard.core.files import read_text
 from dockyard.core.settings import Settings, load_settings, toml_repr
 
 
+class ProjectNotFound(ConfigError):
+    """No pyproject.toml at or above the directory."""
+
+
 @dataclass(frozen=True)
 class Project:
     root: Path
@@ -31,7 +35,7 @@ def find_project(start: Path | None = None) -> Project:
         pyproject = candidate / "pyproject.toml"
         if pyproject.is_file():
             return Project(root=candidate.resolve(), settings=load_settings(read_config(pyproject)))
-    raise ConfigError(f"no pyproject.toml at or above {here}: run dockyard from the project directory")
+    raise ProjectNotFound(f"no pyproject.toml at or above {here}: run dockyard from the project directory")
 
 
 def read_config(pyproject: Path) -> dict[str, Any]:

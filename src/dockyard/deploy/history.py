@@ -3,7 +3,7 @@
 Every deploy dockyard performs (`invoke deploy`, `invoke rollback.*`) adds one
 line to `.dockyard/deploy-history.jsonl` under the project root:
 
-    {"v": 1, "time": "2024-11-21T10:00:00Z", "service": "web", "app": "refsite-web",
+    {"v": 1, "time": "2024-11-21T10:00:00Z", "service": "web", "app": "shop-web",
      "image": "ghcr.io/u/r-web:3f2a...", "sha": "3f2a...", "result": "accepted",
      "action": "deploy", "detail": "Deploy is started", "server": "https://captain.example.com"}
 

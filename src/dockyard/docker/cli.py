@@ -13,7 +13,16 @@ from pathlib import Path
 from dockyard.core.errors import EngineUnavailable
 from dockyard.core.signals import shield
 
-START_HINT = "start it with: bash deployment/host/ensure-docker-engine.sh"
+START_HINT = "start it with: dockyard engine (installs and starts one where none answers)"
+
+
+def ensure_engine() -> int:
+    """Run dockyard's packaged ensure-docker-engine.sh: install (Debian, as root) and start a Docker
+    Engine with buildx and compose when none answers; nothing when one does. Its exit code."""
+    from dockyard.core.resources import resource
+
+    script = resource("host", "ensure-docker-engine.sh")
+    return subprocess.run(["bash", str(script)]).returncode
 
 # Run once, just before the run first talks to the Engine (the start-of-run sweep): whatever a
 # task checks before that (settings, arguments, the Dockerfile) is checked without an Engine.

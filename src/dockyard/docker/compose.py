@@ -25,7 +25,7 @@ class ComposeProject:
     name: str
     compose_file: Path
     variables: dict[str, str] = field(default_factory=dict)
-    override: Path | None = None  # a second file merged over the first (the run's labels)
+    override: Path | None = None  # a second file merged over the first (the run's labels, chosen images)
 
     def args(self, *args: str) -> list[str]:
         files = ["-f", str(self.compose_file)] + (["-f", str(self.override)] if self.override else [])
@@ -43,7 +43,8 @@ class ComposeProject:
         return {**os.environ, **self.variables}
 
     def down_hint(self) -> str:
-        return self.command("down", "-v", "--remove-orphans")
+        """What takes the project down later (by its name: no file is needed for that)."""
+        return " ".join(["docker", "compose", "-p", self.name, "down", "-v", "--remove-orphans"])
 
     def up(self, on_line: Callable[[str], None] = lambda line: None) -> tuple[int, list[str]]:
         """`docker compose up -d` (never pulls or builds); (exit code, its output lines, secrets masked)."""

@@ -63,8 +63,8 @@ def unique_name(prefix: str = "dockyard") -> str:
 def _loopback_ports(ports: dict[str, Any] | None) -> dict[str, Any] | None:
     """docker-py port bindings with every host side on 127.0.0.1.
 
-    `{"80/tcp": None}` -> a random loopback port; `{"80/tcp": 8000}` -> 127.0.0.1:8000;
-    `{"80/tcp": ("127.0.0.1", 8000)}` as is. Any other host address is refused.
+    `{"5000/tcp": None}` -> a random loopback port; `{"5000/tcp": 8000}` -> 127.0.0.1:8000;
+    `{"5000/tcp": ("127.0.0.1", 8000)}` as is. Any other host address is refused.
     """
     if not ports:
         return None
@@ -161,9 +161,10 @@ def temporary_container(image: str, **kwargs: Any) -> Iterator[Container]:
 
 @contextlib.contextmanager
 def temporary_network(
-    name: str | None = None, *, labels: dict[str, str] | None = None, **kwargs: Any
+    name: str | None = None, *, labels: dict[str, str] | None = None, kept: bool = False, **kwargs: Any
 ) -> Iterator[Network]:
-    """A bridge network labelled with the run id, removed afterwards (containers disconnected first)."""
+    """A bridge network labelled with the run id (`kept`: as kept on purpose), removed afterwards
+    (containers disconnected first)."""
     engine = client()
     network_name = name or unique_name("dockyard-net")
     network = None
@@ -171,7 +172,7 @@ def temporary_network(
         network = engine.networks.create(
             network_name,
             driver=kwargs.pop("driver", "bridge"),
-            labels=owner_labels(labels),
+            labels=owner_labels(labels, kept=kept),
             **kwargs,
         )
         yield network
@@ -242,7 +243,7 @@ def _remove_network(network: Network | None) -> bool:
 # --------------------------------------------------------------------------- reading
 
 
-def host_port(container: Container, port: str = "80/tcp") -> int:
+def host_port(container: Container, port: str) -> int:
     """The loopback host port that `port` of a running container is published on."""
     container.reload()
     bindings = (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).get(port) or []
@@ -325,6 +326,15 @@ def refresh(container: Container) -> None:
         container.reload()
     except NotFound:
         raise ContainerError(f"container {container.name} is gone (removed while dockyard watched it)") from None
+
+
+def processes(container: Container) -> list[str]:
+    """The command lines of the processes running in a container (`docker top NAME -eo pid,args`)."""
+    try:
+        top = container.top(ps_args="-eo pid,args")
+    except APIError as exc:
+        raise ContainerError(f"cannot list the processes of {container.name}: {explain(exc)}") from None
+    return [str(row[-1]) for row in top.get("Processes") or [] if row]
 
 
 def wait_exit(container: Container, timeout: float) -> int:

@@ -34,9 +34,11 @@ from dockyard.docker.cli import engine_contacted
 from dockyard.docker.containers import current_run_id
 from dockyard.docker.images import remove_tagged
 from dockyard.dockerfile.bake import load_bake
-from dockyard.images.checks import CheckResult, ServicePool, run_checks, target_context
+from dockyard.images.checks import CheckResult, run_checks, target_context
 from dockyard.images.export import Export, isolated_context
 from dockyard.images.reports import ImagesReport, write_json, write_junit
+from dockyard.runtime.helpers import Helpers
+from dockyard.runtime.site import Site, load_site
 
 # What shows a build's progress: a context manager yielding the callback for each update.
 ProgressFactory = Callable[[], AbstractContextManager[Callable[[Update], None]]]
@@ -71,7 +73,6 @@ def run(
     Raises DockyardError when the run cannot check anything (not a git repository, unknown target,
     build failure); the report files then carry the error.
     """
-    settings = project.settings.checks
     run_id = current_run_id()  # also in the labels of what the run starts, and its record
     tag = f"images-{run_id}"
     report = ImagesReport(
@@ -83,7 +84,10 @@ def run(
     )
     start = time.monotonic()
     try:
-        # the Engine is first contacted by the build, after it checked the Dockerfile (build.preflight)
+        # the Engine is first contacted by the build, after it checked the Dockerfile (build.preflight):
+        # roles not configured come from the compose file and the Dockerfile's stages, not from images
+        site = load_site(project, image_command=lambda image: [])
+        settings = project.settings.checks.with_roles(site.target_roles())
         with _cleanup(run_id, tag, keep_images=options.keep_images, log=log):
             with isolated_context(project.root, options.source) as export:
                 log(
@@ -102,9 +106,11 @@ def run(
                         "the Dockerfile copies tracked? see `git status`]"
                     ) from None
                 report.build_seconds = round(time.monotonic() - build_start, 1)
-            report.images = {t.target: t.tag for t in built.targets}
-            report.sizes = {t.target: t.size_bytes for t in built.targets}
-            report.results = check_targets(targets, report.images, settings, run_id, log)
+                report.images = {t.target: t.tag for t in built.targets}
+                report.sizes = {t.target: t.size_bytes for t in built.targets}
+                report.results = check_targets(
+                    targets, report.images, settings, run_id, log, site=site, project_files=export.root
+                )
     except DockyardError as exc:
         report.error = str(exc)
         raise
@@ -123,10 +129,12 @@ def check_targets(
     settings: ChecksSettings,
     run_id: str,
     log: Callable[[str], None],
+    site: Site | None = None,
+    project_files: Path | None = None,
 ) -> list[CheckResult]:
-    """Run each target's checks; the services they need are started once and shared."""
+    """Run each target's checks; the postgres and redis they need are started once and shared."""
     results: list[CheckResult] = []
-    pool = ServicePool(run_id, settings.service_images())
+    helpers = Helpers(lambda kind: helper_image(site, settings, kind, log), run_id=run_id, prefix="dockyard-checks")
     try:
         for target in targets:
             target_settings = settings.for_target(target)
@@ -137,12 +145,25 @@ def check_targets(
                 settings=target_settings,
                 run_id=run_id,
                 peers=images,
-                pool=pool,
+                helpers=helpers,
+                project_files=project_files,
+                celery_app=site.celery_app if site is not None else None,
             ) as ctx:
                 results += run_checks(ctx, on_result=lambda r: log(progress_line(r)))
     finally:
-        pool.close()
+        helpers.close()
     return results
+
+
+def helper_image(site: Site | None, settings: ChecksSettings, kind: str, log: Callable[[str], None]) -> str:
+    """[tool.dockyard.checks] redis_image/postgres_image when set, else the site's (test settings,
+    compose file, stand-in)."""
+    configured = settings.helper_images().get(kind)
+    if configured:
+        return configured
+    if site is None:
+        raise DockyardError(f"no {kind} image for the checks: set {kind}_image in [tool.dockyard.checks]")
+    return site.helper_image(kind, log=lambda message: log(f"note: {message}"))
 
 
 def report_paths(project: Project, options: RunOptions) -> tuple[Path, Path]:
@@ -200,7 +221,7 @@ def _build(
 
 
 def progress_line(result: CheckResult) -> str:
-    mark = "pass" if result.passed else "FAIL"
+    mark = "skip" if result.skipped else "pass" if result.passed else "FAIL"
     return f"  {mark} {result.target} {result.name}: {result.measured} ({result.seconds:.1f}s)"
 
 

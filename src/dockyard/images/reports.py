@@ -31,7 +31,11 @@ class ImagesReport:
 
     @property
     def failures(self) -> list[CheckResult]:
-        return [r for r in self.results if not r.passed]
+        return [r for r in self.results if r.failed]
+
+    @property
+    def skipped(self) -> list[CheckResult]:
+        return [r for r in self.results if r.skipped]
 
     @property
     def passed(self) -> bool:
@@ -54,7 +58,12 @@ class ImagesReport:
             "build_seconds": self.build_seconds,
             "wall_seconds": self.wall_seconds,
             "error": self.error,
-            "summary": {"checks": len(self.results), "failed": len(self.failures)},
+            "summary": {
+                "checks": len(self.results),
+                "failed": len(self.failures),
+                "skipped": len(self.skipped),
+                "passed": len(self.results) - len(self.failures) - len(self.skipped),
+            },
             "results": [r.to_dict() for r in self.results],
         }
 
@@ -67,6 +76,7 @@ def junit_xml(report: ImagesReport) -> str:
         tests=str(len(report.results)),
         failures=str(len(report.failures)),
         errors="1" if report.error else "0",
+        skipped=str(len(report.skipped)),
     )
     if report.error:
         suite = ET.SubElement(suites, "testsuite", name="images.build", tests="1", failures="0", errors="1")
@@ -79,8 +89,9 @@ def junit_xml(report: ImagesReport) -> str:
             "testsuite",
             name=f"images.{target}",
             tests=str(len(results)),
-            failures=str(sum(not r.passed for r in results)),
+            failures=str(sum(r.failed for r in results)),
             errors="0",
+            skipped=str(sum(r.skipped for r in results)),
             time=f"{sum(r.seconds for r in results):.2f}",
         )
         props = ET.SubElement(suite, "properties")
@@ -94,7 +105,9 @@ def junit_xml(report: ImagesReport) -> str:
                 time=f"{r.seconds:.2f}",
             )
             text = f"measured: {r.measured}\nbudget: {r.budget}\n{r.detail}"
-            if r.passed:
+            if r.skipped:
+                ET.SubElement(case, "skipped", message=r.detail)
+            elif r.passed:
                 ET.SubElement(case, "system-out").text = text
             else:
                 ET.SubElement(case, "failure", message=f"{r.measured} (budget {r.budget})").text = text

@@ -100,6 +100,7 @@ class SiteFacts:
     beat_schedule_file: str | None = None  # absolute path in the image
     test_runner: str = "django"  # "django" (manage.py test) or "pytest"
     heartbeat_task: str | None = None  # the first periodic task found in the beat schedule
+    result_backend: bool = False  # the Celery app has a result backend (a round trip can come back)
     postgres_image: str | None = None  # from the legacy compose file
     redis_image: str | None = None
     health_added: bool = False  # --add-health-view and no endpoint found: init writes the view

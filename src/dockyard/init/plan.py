@@ -194,7 +194,8 @@ def standing_decisions(facts: SiteFacts) -> list[str]:
     """What init cannot know and the user decides (always listed, so nothing is silently assumed)."""
     out = [
         "the CapRover app names ([tool.dockyard.services.*] app)",
-        "the round-trip task for test.compose (SITE CONTRACT block: task, args, expected)",
+        "the round-trip task of test.compose ([tool.dockyard.celery.round_trip]: Celery's own "
+        "celery.accumulate, or one of the site's tasks with its result)",
         f"that the probe's Host (127.0.0.1) is in ALLOWED_HOSTS and GET {facts.health_path} is not redirected to https",
     ]
     if facts.heartbeat_task:

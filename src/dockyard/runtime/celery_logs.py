@@ -1,44 +1,98 @@
-"""Reading Celery's own log text: worker ready, beat started, and why beat is not running.
+"""Reading Celery's own log text, whatever the site's log format: worker ready, beat started,
+due tasks sent, and why beat is not running.
 
-Pure functions over the text a container printed (Celery 5.x, default log format
-`[%(asctime)s: %(levelname)s/%(processName)s] %(message)s`). Every conclusion points
-at the line it came from, so a report can quote the evidence instead of guessing.
+Celery's messages (`celery@HOST ready.`, `beat: Starting...`, `Scheduler: Sending due task
+NAME (TASK)`, the standalone `celery beat v5.x (name) is starting.` banner) are matched wherever
+they stand in a line: after Celery's default `[time: LEVEL/Process]` prefix, after a site's own
+`INFO <time> Beat 15 celery.beat` prefix, or inside the `message` field of a JSON log line (whose
+`exc_info` is read too). Every conclusion points at the line it came from, so a report can quote
+the evidence instead of guessing. What the container's command says (dockyard.core.commands) is
+stronger evidence than the text and wins where both speak (runtime.celery_evidence).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from dataclasses import asdict, dataclass, field
 
+from dockyard.core.commands import argv_of, celery_command
+
+# The fields a JSON log line carries its message, its exception and its process name in
+# (Python's logging names first, then common JSON formatters' names).
+_MESSAGE_FIELDS = ("message", "msg", "event", "text", "log")
+_EXCEPTION_FIELDS = ("exc_info", "exception", "exc_text", "stack_trace", "traceback")
+_PROCESS_FIELDS = ("processName", "process_name", "process")
+
 # `celery@host ready.` (celery/apps/worker.py: on_consumer_ready)
-_WORKER_READY = re.compile(r"^(?:\[[^\]]*\] )?(?P<node>\S+@\S+) ready\.\s*$", re.MULTILINE)
+_WORKER_READY = re.compile(r"(?P<node>\b[\w.-]+@[\w.-]+) ready\.")
 # Standalone `celery beat`: `celery beat v5.5.3 (immunity) is starting.` printed before logging starts.
-# The reference site logs the same words from the beat embedded in a worker, tagged "(embedded ...".
-_BEAT_BANNER = re.compile(
-    r"^(?P<prefix>\[[^\]]*\] )?.*?celery beat v(?P<version>\d[\w.]*)(?: \([^)]*\))? is starting\.(?P<rest>.*)$",
-    re.MULTILINE,
-)
+_BEAT_BANNER = re.compile(r"celery beat v(?P<version>\d[\w.]*)(?: \([^)]*\))? is starting\.(?P<rest>.*)$")
 _EMBEDDED_SCHEDULER = re.compile(r"\bscheduler (?P<cls>[\w.:]+)")
-_BANNER_SCHEDULER = re.compile(r"^\s*\. scheduler -> (?P<cls>\S+)\s*$", re.MULTILINE)
-# `beat: Starting...` logged by celery.beat.Service.start; processName "Beat" when embedded.
-_BEAT_STARTING = re.compile(
-    r"^(?:\[[^\]]*?/(?P<process>[\w-]+)\] )?beat: Starting\.\.\.\s*$", re.MULTILINE
-)
-_BEAT_STOPPING = re.compile(r"^(?:\[[^\]]*\] )?beat: Shutting down\.\.\.\s*$", re.MULTILINE)
-_DUE_TASK = re.compile(
-    r"^(?:\[[^\]]*\] )?Scheduler: Sending due task (?P<name>\S+) \((?P<task>[^)]*)\)\s*$",
-    re.MULTILINE,
-)
-_SCHEDULER_NAMED = re.compile(r"^(?:\[[^\]]*\] )?(?P<cls>\w*Scheduler): ", re.MULTILINE)
-# The embedded beat process died (billiard logs "Process Beat" + traceback) or standalone beat raised.
-_BEAT_CRASH = re.compile(
-    r"^(?:\[[^\]]*/Beat\] Process Beat:?\s*$|.*beat raised exception .*$)", re.MULTILINE
-)
+_BANNER_SCHEDULER = re.compile(r"^\s*\. scheduler -> (?P<cls>\S+)\s*$")
+# `beat: Starting...` logged by celery.beat.Service.start (processName "Beat" when embedded).
+_BEAT_STARTING = re.compile(r"\bbeat: Starting\.\.\.")
+_BEAT_STOPPING = re.compile(r"\bbeat: Shutting down\.\.\.")
+_DUE_TASK = re.compile(r"Scheduler: Sending due task (?P<name>\S+) \((?P<task>[^)]*)\)")
+_SCHEDULER_NAMED = re.compile(r"(?:^|[\s\]])(?P<cls>\w*Scheduler): ")
+# The embedded beat process died (billiard prints "Process Beat" + traceback) or standalone beat raised.
+_BEAT_CRASH = re.compile(r"(?:^|[\s\]])Process Beat:?\s*$|beat raised exception ")
 _EXCEPTION_LINE = re.compile(
-    r"^(?:\[[^\]]*\] )?(?P<exc>(?:[a-zA-Z_]\w*\.)*\w*(?:Error|error|Exception|Configured)): (?P<msg>.+)$",
-    re.MULTILINE,
+    r"(?:^|[\s\]])(?P<exc>(?:[a-zA-Z_]\w*\.)*\w*(?:Error|error|Exception|Configured)): (?P<msg>.+)$"
 )
+_TASK_SUCCEEDED = r"Task {task}\[[^\]]+\] succeeded in "
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line of a container's log: as printed, Celery's message in it, and its process."""
+
+    raw: str
+    message: str  # the JSON message field, or the whole line for text logs
+    process: str | None  # "Beat", "MainProcess" ... when the line says
+
+
+def _process_in_text(line: str) -> str | None:
+    """The process name of a text line: Celery's `/Beat]`, or a bare `Beat` / `MainProcess` word."""
+    m = re.search(r"/(?P<name>[\w-]+)\]", line)
+    if m:
+        return m.group("name")
+    m = re.search(r"(?:^|\s)(?P<name>Beat|MainProcess|ForkPoolWorker-\d+)(?:\s|$)", line)
+    return m.group("name") if m else None
+
+
+def log_lines(text: str) -> list[LogLine]:
+    """Every line, JSON lines read for their message (and their exception text, as more lines)."""
+    out: list[LogLine] = []
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        stripped = line.lstrip()
+        if stripped.startswith("{") and stripped.endswith("}"):
+            try:
+                data = json.loads(stripped)
+            except ValueError:
+                data = None
+            if isinstance(data, dict):
+                message = next((str(data[k]) for k in _MESSAGE_FIELDS if isinstance(data.get(k), str)), "")
+                process = next((str(data[k]) for k in _PROCESS_FIELDS if isinstance(data.get(k), str)), None)
+                out.append(LogLine(line, message, process))
+                for key in _EXCEPTION_FIELDS:
+                    if isinstance(data.get(key), str):
+                        out += [LogLine(line, part, process) for part in data[key].splitlines()]
+                continue
+        out.append(LogLine(line, line, _process_in_text(line)))
+    return out
+
+
+def messages_text(text: str) -> str:
+    """The log with JSON lines replaced by their message (and exception): what a person would read."""
+    return "\n".join(line.message for line in log_lines(text))
+
+
+def _quote(line: LogLine) -> str:
+    """The evidence to show for a line: the line as printed (a JSON line: its message)."""
+    return line.raw.strip() if line.raw.strip() == line.message.strip() else line.message.strip()
 
 
 @dataclass
@@ -82,64 +136,104 @@ class BeatDiagnosis:
 
 def worker_ready(text: str) -> str | None:
     """The `celery@host ready.` line, or None when the worker never became ready."""
-    m = _WORKER_READY.search(text)
-    return m.group(0).strip() if m else None
+    for line in log_lines(text):
+        if _WORKER_READY.search(line.message):
+            return _quote(line)
+    return None
+
+
+def worker_node(text: str) -> str | None:
+    """`celery@host` of the ready line (the node name `inspect --destination` takes)."""
+    for line in log_lines(text):
+        m = _WORKER_READY.search(line.message)
+        if m:
+            return m.group("node")
+    return None
 
 
 def beat_started(text: str) -> BeatStart | None:
     """The first sign that beat started: the standalone banner or the embedded beat's lines."""
-    banner = _BEAT_BANNER.search(text)
-    starting = _BEAT_STARTING.search(text)
+    lines = log_lines(text)
+    banner_at = starting_at = None
+    for index, line in enumerate(lines):
+        if banner_at is None and _BEAT_BANNER.search(line.message):
+            banner_at = index
+        if starting_at is None and _BEAT_STARTING.search(line.message):
+            starting_at = index
+    if banner_at is None and starting_at is None:
+        return None
+    banner = _BEAT_BANNER.search(lines[banner_at].message) if banner_at is not None else None
     embedded_banner = banner is not None and (
-        "embedded" in banner.group("rest") or "/Beat]" in (banner.group("prefix") or "")
+        "embedded" in banner.group("rest") or lines[banner_at].process == "Beat"  # type: ignore[index]
     )
     if banner is not None and not embedded_banner:
-        m = _BANNER_SCHEDULER.search(text, banner.end())
+        scheduler = None
+        for line in lines[banner_at + 1 : banner_at + 20]:  # type: ignore[operator]
+            if m := _BANNER_SCHEDULER.match(line.message):
+                scheduler = m.group("cls")
+                break
         return BeatStart(
             mode="standalone",
-            line=banner.group(0).strip(),
+            line=_quote(lines[banner_at]),  # type: ignore[index]
             version=banner.group("version"),
-            scheduler=m.group("cls") if m else _scheduler_hint(text),
+            scheduler=scheduler or _scheduler_hint(lines),
         )
-    if starting is None and banner is None:
-        return None
     scheduler = None
     if banner is not None and (m := _EMBEDDED_SCHEDULER.search(banner.group("rest"))):
         scheduler = m.group("cls")
-    mode = (
-        "embedded"
-        if embedded_banner or (starting is not None and starting.group("process") == "Beat")
-        else "standalone"
-    )
-    first = (
-        starting
-        if starting is not None and (banner is None or starting.start() < banner.start())
-        else banner
-    )
+    embedded = embedded_banner or (starting_at is not None and lines[starting_at].process == "Beat")
+    first = starting_at if starting_at is not None and (banner_at is None or starting_at < banner_at) else banner_at
     assert first is not None
     return BeatStart(
-        mode=mode,
-        line=first.group(0).strip(),
+        mode="embedded" if embedded else "standalone",
+        line=_quote(lines[first]),
         version=banner.group("version") if banner else None,
-        scheduler=scheduler or _scheduler_hint(text),
+        scheduler=scheduler or _scheduler_hint(lines),
     )
 
 
-def _scheduler_hint(text: str) -> str | None:
+def _scheduler_hint(lines: list[LogLine]) -> str | None:
     """A scheduler named by its own log lines, e.g. "DatabaseScheduler: Schedule changed."."""
-    m = _SCHEDULER_NAMED.search(text)
-    return m.group("cls") if m and m.group("cls") != "Scheduler" else None
+    for line in lines:
+        m = _SCHEDULER_NAMED.search(line.message)
+        if m and m.group("cls") != "Scheduler":
+            return m.group("cls")
+    return None
 
 
 def beat_lines(text: str, limit: int = 20) -> list[str]:
     """The lines a person would grep for (`beat:`, the banner, due tasks, the Beat process), last `limit`."""
-    keep = re.compile(r"beat:|celery beat v|/Beat\]|Scheduler: Sending due task|Scheduler: ")
-    return [line.rstrip() for line in text.splitlines() if keep.search(line)][-limit:]
+    keep = re.compile(r"beat:|celery beat v|Scheduler: Sending due task|Scheduler: ")
+    return [_quote(line) for line in log_lines(text) if keep.search(line.message) or line.process == "Beat"][
+        -limit:
+    ]
 
 
 def due_tasks(text: str) -> list[tuple[str, str]]:
     """(entry name, task name) for every `Scheduler: Sending due task` line."""
-    return [(m.group("name"), m.group("task")) for m in _DUE_TASK.finditer(text)]
+    return [
+        (m.group("name"), m.group("task"))
+        for line in log_lines(text)
+        if (m := _DUE_TASK.search(line.message))
+    ]
+
+
+def task_succeeded(text: str, task: str) -> str | None:
+    """The first `Task TASK[id] succeeded in ...` line (Celery's own, celery.app.trace)."""
+    pattern = re.compile(_TASK_SUCCEEDED.format(task=re.escape(task)))
+    for line in log_lines(text):
+        if pattern.search(line.message):
+            return _quote(line)
+    return None
+
+
+def matching_line(text: str, pattern: str) -> str | None:
+    """The first line whose message (or, for text lines, whole line) matches the regex `pattern`."""
+    compiled = re.compile(pattern)
+    for line in log_lines(text):
+        if compiled.search(line.message):
+            return _quote(line)
+    return None
 
 
 # --------------------------------------------------------------------------- the command line
@@ -154,52 +248,36 @@ def command_argv(command: str | list[str] | None) -> list[str]:
 def beat_in_command(argv: list[str]) -> bool | None:
     """True for `celery ... worker --beat/-B` or `celery ... beat`; False for a worker without it;
     None when the command is not a celery worker/beat at all."""
-    if not any(part.endswith("celery") for part in argv):
+    celery = celery_command(argv_of(argv))
+    if celery is None or celery.subcommand not in ("worker", "beat"):
         return None
-    if "beat" in argv:
-        return True
-    if "worker" not in argv:
-        return None
-    return any(
-        arg in ("-B", "--beat")
-        or (arg.startswith("-") and not arg.startswith("--") and "B" in arg[1:])
-        for arg in argv
-    )
+    return celery.beat
 
 
 def scheduler_in_command(argv: list[str]) -> str | None:
     """The value of `--scheduler X`, `--scheduler=X` or `-S X`, if given."""
-    for i, arg in enumerate(argv):
-        if arg in ("--scheduler", "-S") and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--scheduler="):
-            return arg.split("=", 1)[1]
-    return None
+    celery = celery_command(argv_of(argv))
+    return celery.scheduler if celery else None
 
 
 def pool_in_command(argv: list[str]) -> str | None:
-    for i, arg in enumerate(argv):
-        if arg in ("--pool", "-P") and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--pool="):
-            return arg.split("=", 1)[1]
-    return None
+    celery = celery_command(argv_of(argv))
+    return celery.pool if celery else None
 
 
 # --------------------------------------------------------------------------- causes
 
 
-def _first(pattern: str, text: str, flags: int = re.MULTILINE) -> str | None:
-    m = re.search(pattern, text, flags)
-    if m is None:
-        return None
-    start = text.rfind("\n", 0, m.start()) + 1
-    end = text.find("\n", m.end())
-    return text[start : end if end != -1 else len(text)].strip()
+def _first(pattern: str, lines: list[LogLine]) -> str | None:
+    compiled = re.compile(pattern)
+    for line in lines:
+        if compiled.search(line.message):
+            return line.message.strip()
+    return None
 
 
 _DETECTORS: list[tuple[str, str, str, str]] = [
-    # (cause, regex over the log, summary, fix)
+    # (cause, regex over a line's message, summary, fix)
     (
         "pool_without_embedded_beat",
         r"-B option doesn't work with eventlet/gevent pools",
@@ -222,20 +300,21 @@ _DETECTORS: list[tuple[str, str, str, str]] = [
         "scheduler_tables_missing",
         r"(?:no such table|relation \"?)\W*django_celery_beat_\w+",
         "the database has no django_celery_beat tables: migrations have not been applied",
-        "run `python manage.py migrate` (the web container migrates on start; start celery after it is "
-        "healthy, or run it once with DJANGO_MIGRATE=1)",
+        "run `python manage.py migrate` (let the web container migrate on start and start celery after it "
+        "is healthy, or have the worker migrate once when it starts alone)",
     ),
     (
         "scheduler_not_installed",
         r"No module named '?django_celery_beat|django_celery_beat\S* doesn't declare an explicit app_label",
         "the DatabaseScheduler's package django_celery_beat is not installed or not in INSTALLED_APPS",
-        "add django-celery-beat to requirements.txt and 'django_celery_beat' to INSTALLED_APPS",
+        "add django-celery-beat to the requirements and 'django_celery_beat' to INSTALLED_APPS",
     ),
     (
         "schedule_file_not_writable",
         r"(?:PermissionError|Permission denied|Read-only file system).*(?:celerybeat-schedule|schedule)",
         "beat cannot write its schedule file (the runtime user has no write access to it)",
-        "point --schedule at a writable path such as /data/celerybeat-schedule, or use the DatabaseScheduler",
+        "point --schedule at a writable path (a data directory the runtime user owns), or use the "
+        "DatabaseScheduler",
     ),
     (
         "database_unreachable",
@@ -243,22 +322,25 @@ _DETECTORS: list[tuple[str, str, str, str]] = [
         r"Connection refused|could not translate host name|failed to resolve host|timeout expired|"
         r"unable to open database file)",
         "the scheduler cannot reach the database",
-        "check DATABASE_URL and that the database is running and reachable from the container",
+        "check the database settings in the container's environment and that the database is running "
+        "and reachable from the container",
     ),
     (
         "broker_unreachable",
         r"consumer: Cannot connect to .*|beat: Connection error: .*",
         "the broker is unreachable: the worker cannot consume and beat cannot send due tasks",
-        "check CELERY_BROKER_URL and that redis is running and reachable from the container",
+        "check the broker URL in the container's environment and that the broker is running and "
+        "reachable from the container",
     ),
 ]
 
 
 def find_causes(text: str, argv: list[str] | None = None) -> list[LogCause]:
     """Every known cause the log (and, if given, the container's command) shows, in a stable order."""
+    lines = log_lines(text)
     findings: list[LogCause] = []
     for cause, pattern, summary, fix in _DETECTORS:
-        line = _first(pattern, text)
+        line = _first(pattern, lines)
         if line is not None:
             findings.append(LogCause(cause, summary, fix, line))
     if argv is not None and beat_in_command(argv) is False and beat_started(text) is None:
@@ -266,36 +348,42 @@ def find_causes(text: str, argv: list[str] | None = None) -> list[LogCause]:
             LogCause(
                 "beat_not_requested",
                 "the worker was started without --beat, so no scheduler runs in it",
-                "add --beat (and --scheduler django_celery_beat.schedulers:DatabaseScheduler) to the worker "
-                "command, or run `celery beat` in its own container",
+                "add --beat to the worker command, or run `celery beat` in its own container",
                 shlex.join(argv),
             )
         )
     return findings
 
 
-def _crash_after(text: str, offset: int) -> str | None:
-    """The exception line of a beat crash logged after `offset`, if any."""
-    crash = _BEAT_CRASH.search(text, offset)
+def _crash_after(lines: list[LogLine], offset: int) -> str | None:
+    """The exception line of a beat crash logged after line `offset`, if any."""
+    crash = next((i for i in range(offset, len(lines)) if _BEAT_CRASH.search(lines[i].message)), None)
     if crash is None:
         return None
-    exceptions = list(_EXCEPTION_LINE.finditer(text, crash.start()))
+    exceptions = [line.message for line in lines[crash:] if _EXCEPTION_LINE.search(line.message)]
     # billiard prints the traceback twice (plain, then as WARNING/Beat lines); the last is the cause.
-    return exceptions[-1].group(0).strip() if exceptions else crash.group(0).strip()
+    if exceptions:
+        m = _EXCEPTION_LINE.search(exceptions[-1])
+        return m.group(0).strip(" ]") if m else exceptions[-1].strip()
+    return lines[crash].message.strip()
 
 
 def diagnose_beat(text: str, argv: list[str] | None = None) -> BeatDiagnosis:
     """Did beat start, is it still running, which scheduler, and what known causes show in the log."""
     start = beat_started(text)
+    lines = log_lines(text)
     findings = find_causes(text, argv)
-    scheduler = (start.scheduler if start else None) or (
-        scheduler_in_command(argv) if argv else None
-    )
+    scheduler = (start.scheduler if start else None) or (scheduler_in_command(argv) if argv else None)
+    if argv is not None and start is not None:
+        celery = celery_command(argv_of(argv))
+        if celery is not None and celery.subcommand in ("worker", "beat"):
+            # The command says which it is, whatever the log's format tells of the process.
+            start.mode = "embedded" if celery.subcommand == "worker" else "standalone"
     state = "not started"
     if start is not None:
-        offset = text.find(start.line)
-        crash = _crash_after(text, max(offset, 0))
-        stopping = _BEAT_STOPPING.search(text, max(offset, 0))
+        offset = next((i for i, line in enumerate(lines) if _quote(line) == start.line), 0)
+        crash = _crash_after(lines, offset)
+        stopping = any(_BEAT_STOPPING.search(line.message) for line in lines[offset:])
         if crash is not None:
             state = "crashed"
             if not any(f.cause != "broker_unreachable" for f in findings):
@@ -307,12 +395,12 @@ def diagnose_beat(text: str, argv: list[str] | None = None) -> BeatDiagnosis:
                         crash,
                     )
                 )
-        elif stopping is not None:
+        elif stopping:
             state = "stopped"
         else:
             state = "running"
     elif not findings:
-        error = _last_exception(text)
+        error = _last_exception(lines)
         if error is not None and worker_ready(text) is None:
             findings.append(
                 LogCause(
@@ -332,6 +420,9 @@ def diagnose_beat(text: str, argv: list[str] | None = None) -> BeatDiagnosis:
     )
 
 
-def _last_exception(text: str) -> str | None:
-    matches = list(_EXCEPTION_LINE.finditer(text))
-    return matches[-1].group(0).strip() if matches else None
+def _last_exception(lines: list[LogLine]) -> str | None:
+    for line in reversed(lines):
+        m = _EXCEPTION_LINE.search(line.message)
+        if m:
+            return m.group(0).strip(" ]")
+    return None

@@ -1,10 +1,17 @@
-"""The compose test stack (deployment/docker-compose.test.yml): images chosen, up, wait, state, down.
+"""The compose test stack (the project's compose file): images chosen, up, wait, state, down.
 
 Every stack gets a project name unique to the run, so two runs (or a developer's own
 `docker compose up`) never share containers, networks or volumes, and an override file that
-gives each of them the run's labels (dockyard.core.run), so a killed run's stack is reaped. The services and their order
-come from the compose file (dependencies first); what each one is (its role, for messages)
-from `[tool.dockyard.services]`.
+gives each of them the run's labels (dockyard.core.run), so a killed run's stack is reaped. The
+services and their order
+come from the compose file (dependencies first); what each one is from the site's contract
+(runtime.site: `[tool.dockyard.services]`, else the compose file's commands and images).
+
+The images are the compose file's own, except where dockyard must choose: the web and worker
+images a task was given (or `[tool.dockyard.test]` names), and for the database and broker
+services the local stand-in when the upstream image cannot be pulled. Those choices go in the
+same override file (`-f FILE -f OVERRIDE`), so they work whatever the compose file's variables
+are called, and for images written without a variable too.
 """
 
 from __future__ import annotations
@@ -13,19 +20,19 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from dockyard.build.base_images import choose_base_image
+from dockyard.build.base_images import choose_image
 from dockyard.core.errors import DockyardError
-from dockyard.core.project import Project
 from dockyard.core.run import kept_labels, run_id, run_labels
 from dockyard.core.settings import ROLE_WORDS
 from dockyard.docker.client import NotFound
 from dockyard.docker.compose import ComposeProject
 from dockyard.docker.images import image_exists
-from dockyard.dockerfile.compose import ComposeFile, load_compose
+from dockyard.dockerfile.compose import ComposeFile
 from dockyard.runtime.health import HealthOutcome, wait_healthy
+from dockyard.runtime.site import Site
 
 
 class StackError(DockyardError):
@@ -37,7 +44,8 @@ class Stack:
     project: ComposeProject
     services: tuple[str, ...]  # the compose file's services, dependencies first
     roles: dict[str, str]  # service -> what it is, in the words a message uses ("broker")
-    web_service: str = "web"  # the service that answers HTTP (role web)
+    web_service: str | None = None  # the service that answers HTTP (role web)
+    images: dict[str, str] = field(default_factory=dict)  # service -> the image it runs
 
     @property
     def name(self) -> str:
@@ -92,69 +100,108 @@ def start_order(compose: ComposeFile) -> tuple[str, ...]:
     return tuple(order)
 
 
-def label_override(compose: ComposeFile, labels: dict[str, str]) -> dict:
+def choose_images(
+    site: Site,
+    web_image: str | None = None,
+    celery_image: str | None = None,
+    log: Callable[[str], None] = lambda message: None,
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(service -> image it runs, service -> image that differs from the compose file's).
+
+    The web service runs `web_image` (else [tool.dockyard.test] web_image, else its own);
+    the Celery services (worker+beat, worker) `celery_image` likewise; database and broker
+    services their upstream image, or its stand-in where it cannot be pulled. Every image that
+    dockyard does not pull must be present (one error line naming the service, otherwise)."""
+    test = site.project.settings.test
+    images: dict[str, str] = {}
+    overrides: dict[str, str] = {}
+    celery_done = False
+    for service in site.services.values():
+        if not service.compose:
+            continue
+        image = service.image or ""
+        chosen = None
+        if service.role == "web":
+            chosen = web_image or test.web_image
+        elif service.role in ("worker+beat", "worker") and not celery_done:
+            chosen, celery_done = celery_image or test.celery_image, True
+        elif service.role == "database" and image:
+            chosen = choose_image(image, test.local_postgres_image, log=log)
+        elif service.role == "broker" and image:
+            chosen = choose_image(image, test.local_redis_image, log=log)
+        if chosen and chosen != image:
+            overrides[service.name] = chosen
+            image = chosen
+        if not image:
+            raise StackError(f"service {service.name} of the compose file has no image: give it `image:`")
+        if service.role not in ("database", "broker") and not image_exists(image):
+            option = {"web": " (or pass --web-image)", "worker+beat": " (or pass --celery-image)"}
+            raise StackError(
+                f"image {image} of service {service.name} is not present locally: run invoke build.essential"
+                + option.get(service.role, "")
+            )
+        images[service.name] = image
+    return images, overrides
+
+
+def override(compose: ComposeFile, labels: dict[str, str], images: dict[str, str] | None = None) -> dict:
     """A compose file that adds `labels` to every service, network and volume of `compose`
-    (external ones are not the stack's to label; `default` is the network compose makes itself)."""
+    (external ones are not the stack's to label; `default` is the network compose makes itself)
+    and gives the services in `images` that image."""
+    images = images or {}
     networks = {name for name, external in compose.networks.items() if not external} | {"default"}
     volumes = [name for name, external in compose.volumes.items() if not external]
+    services = {
+        name: {"labels": dict(labels), **({"image": images[name]} if name in images else {})}
+        for name in compose.services
+    }
     return {
-        "services": {name: {"labels": dict(labels)} for name in compose.services},
+        "services": services,
         "networks": {name: {"labels": dict(labels)} for name in sorted(networks)},
         **({"volumes": {name: {"labels": dict(labels)} for name in volumes}} if volumes else {}),
     }
 
 
-def write_override(compose: ComposeFile, labels: dict[str, str], workdir: Path) -> Path:
-    """The label override as a file in `workdir` (JSON is YAML, so compose reads it)."""
-    path = workdir / "dockyard-labels.compose.json"
-    path.write_text(json.dumps(label_override(compose, labels), indent=1), encoding="utf-8")
+def write_override(
+    compose: ComposeFile, labels: dict[str, str], workdir: Path, images: dict[str, str] | None = None
+) -> Path:
+    """The override as a file in `workdir` (JSON is YAML, so compose reads it)."""
+    path = workdir / "dockyard.override.compose.json"
+    path.write_text(json.dumps(override(compose, labels, images), indent=1), encoding="utf-8")
     return path
 
 
 def new_stack(
-    project: Project,
+    site: Site,
     *,
     web_image: str | None = None,
     celery_image: str | None = None,
     name: str | None = None,
-    workdir: Path | None = None,
+    workdir: Path,
     kept: bool = False,
     log: Callable[[str], None] = lambda message: None,
 ) -> Stack:
     """A stack with a unique project name and every image chosen (local stand-ins where needed).
 
-    With `workdir` (a temp dir of the run, alive until the stack is down), every container,
-    network and volume of the stack carries the run's labels (`kept`: the labels of what is left
-    running on purpose), through an override file written there."""
-    settings = project.settings
-    compose_file = project.path("compose_file")
-    if not compose_file.is_file():
+    `workdir` is a temp dir of the run, alive until the stack is down: the override file there
+    gives every container, network and volume of the stack the run's labels (`kept`: the labels
+    of what is left running on purpose) and the services the images dockyard chose."""
+    compose_file = site.project.path("compose_file")
+    if site.compose is None:
         raise StackError(f"compose file not found: {compose_file}")
-    test = settings.test
-    variables = {
-        "WEB_IMAGE": web_image or settings.test_web_image or "",
-        "CELERY_IMAGE": celery_image or settings.test_celery_image or "",
-        "POSTGRES_IMAGE": choose_base_image(test.postgres_image, test.local_postgres_image, log=log),
-        "REDIS_IMAGE": choose_base_image(test.redis_image, test.local_redis_image, log=log),
-    }
-    for key in ("WEB_IMAGE", "CELERY_IMAGE"):
-        if not variables[key] or not image_exists(variables[key]):
-            raise StackError(
-                f"image {variables[key] or '(none configured)'} is not present locally: run invoke build.essential "
-                f"(or pass --{key.split('_')[0].lower()}-image)"
-            )
-    compose = load_compose(compose_file)
+    images, overrides = choose_images(site, web_image, celery_image, log)
     labels = kept_labels() if kept else run_labels()
+    web = site.web
     return Stack(
         project=ComposeProject(
             name=name or f"dockyard-test-{run_id()}-{uuid.uuid4().hex[:4]}",
             compose_file=compose_file,
-            variables=variables,
-            override=write_override(compose, labels, workdir) if workdir is not None else None,
+            override=write_override(site.compose, labels, workdir, overrides),
         ),
-        services=start_order(compose),
-        roles={service: ROLE_WORDS[settings.role_of(service)] for service in compose.services},
-        web_service=next((s for s in compose.services if settings.role_of(s) == "web"), "web"),
+        services=start_order(site.compose),
+        roles={s.name: ROLE_WORDS[s.role] for s in site.services.values() if s.compose},
+        web_service=web.name if web is not None and web.compose else None,
+        images=images,
     )
 
 

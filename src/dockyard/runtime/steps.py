@@ -16,9 +16,14 @@ class StepResult:
     ok: bool
     seconds: float
     detail: str
+    skipped: bool = False  # did not apply to this site (ok, but nothing was checked)
+
+    @property
+    def status(self) -> str:
+        return "skipped" if self.skipped else "pass" if self.ok else "fail"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "status": self.status}
 
 
 class StepFailed(Exception):
@@ -43,6 +48,10 @@ class Steps:
             self.items.append(StepResult(name, False, round(time.monotonic() - start, 2), str(exc)))
             raise
         self.items.append(StepResult(name, True, round(time.monotonic() - start, 2), note["detail"]))
+
+    def skip(self, name: str, why: str) -> None:
+        """Record a step that does not apply (`why` starts with "skipped: ...")."""
+        self.items.append(StepResult(name, True, 0.0, why, skipped=True))
 
     @property
     def ok(self) -> bool:

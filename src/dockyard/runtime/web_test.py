@@ -1,10 +1,16 @@
-"""`test.web`: run the web image on a loopback port and poll /health/ until it answers 200."""
+"""`test.web`: run the web image with the site's environment, publish its port on loopback, and
+poll its health path until it gives the healthy answer (then its HEALTHCHECK).
+
+The port, the health path and the healthy answer are the web service's (runtime.answer); the
+environment is the site's own, and when it names the database or the broker (`{database_url}`,
+`{broker_url}` ...) a postgres and a redis are started beside it (runtime.helpers).
+"""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from dockyard.core.redact import redact
@@ -16,14 +22,11 @@ from dockyard.docker.containers import (
     run_container,
     unique_name,
 )
+from dockyard.runtime.answer import Endpoint
 from dockyard.runtime.health import wait_healthy
+from dockyard.runtime.helpers import Helpers
 from dockyard.runtime.http import http_get
 from dockyard.runtime.steps import StepFailed, StepResult, Steps
-
-TEST_ENVIRONMENT = {
-    "DJANGO_SECRET_KEY": "dockyard-test-only-not-a-secret",
-    "DJANGO_ALLOWED_HOSTS": "*",
-}
 
 
 @dataclass
@@ -39,6 +42,7 @@ class WebReport:
     seconds_to_healthy: float | None = None
     failure: str | None = None
     kept: bool = False
+    helpers: list[str] = field(default_factory=list)  # postgres/redis it started (removed afterwards)
     log_tail: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -49,14 +53,18 @@ class WebReport:
 
 def run_web_test(
     image: str,
+    endpoint: Endpoint,
     *,
+    environment: Mapping[str, str],
+    helpers: Helpers,
     port: int = 0,
     timeout: float = 120,
     keep: bool = False,
-    environment: dict[str, str] | None = None,
     on_step: Callable[[str], None] = lambda name: None,
 ) -> WebReport:
-    """Start `image` with port 80 on 127.0.0.1:`port` (0: random), poll /health/, then its HEALTHCHECK."""
+    """Start `image` (its port on 127.0.0.1:`port`, 0: a free one), poll the health path, then its
+    HEALTHCHECK. `environment` is the template; `helpers` starts what it needs and is closed here
+    (unless `keep`)."""
     steps = Steps(on_step=on_step)
     name = unique_name("dockyard-test-web")
     report = WebReport(image=image, container=name, ok=False, steps=steps.items)
@@ -64,21 +72,32 @@ def run_web_test(
     deadline = time.monotonic() + timeout
     try:
         try:
+            helpers.kept = keep  # what --keep leaves is labelled as kept, the postgres/redis too
+            needs = helpers.needs(environment)
+            if needs:
+                with steps.run(" + ".join(needs)) as note:
+                    try:
+                        helpers.start(needs)
+                    except Exception as exc:  # noqa: BLE001 - a DockyardError or an engine error, one line
+                        raise StepFailed(str(exc).splitlines()[0]) from None
+                    report.helpers = helpers.started
+                    note["detail"] = ", ".join(helpers.started) + " healthy"
             with steps.run("start") as note:
                 container = run_container(
                     image,
                     name=name,
-                    ports={"80/tcp": port or None},
-                    environment={**TEST_ENVIRONMENT, **(environment or {})},
+                    ports={f"{endpoint.port}/tcp": port or None},
+                    environment=helpers.environment(environment),
+                    network=helpers.network_for(environment),
                     kept=keep,  # left running on purpose: never reaped as a dead run's leftover
                 )
-                report.url = f"http://127.0.0.1:{host_port(container, '80/tcp')}/health/"
-                note["detail"] = f"{name} publishing 80 on {report.url.rsplit('/health/', 1)[0]}"
-            with steps.run("GET /health/") as note:
-                report.status, report.body = _poll_health(container, report.url, deadline)
-                note["detail"] = (
-                    f"200 {json.dumps(report.body) if not isinstance(report.body, str) else report.body}"
-                )
+                base = f"http://127.0.0.1:{host_port(container, f'{endpoint.port}/tcp')}"
+                report.url = base + endpoint.path
+                note["detail"] = f"{name} publishing {endpoint.port} on {base}"
+            with steps.run(f"GET {endpoint.path}") as note:
+                report.status, report.body = _poll_health(container, report.url, endpoint, deadline)
+                shown = json.dumps(report.body) if not isinstance(report.body, str) else report.body
+                note["detail"] = f"{report.status} {shown[:160]}"
             with steps.run("HEALTHCHECK") as note:
                 outcome = wait_healthy(container, max(1.0, deadline - time.monotonic()))
                 report.health, report.seconds_to_healthy = outcome.status, outcome.seconds
@@ -98,36 +117,34 @@ def run_web_test(
                 report.log_tail = logs_tail(container, 15)
     finally:
         with cleanup_shield():
-            if container is not None and keep:
-                report.kept = True
-            elif container is not None:
-                force_remove(container)
+            if keep:
+                report.kept = container is not None
+            else:
+                if container is not None:
+                    force_remove(container)
+                helpers.close()
     return report
 
 
-def _poll_health(container, url: str, deadline: float) -> tuple[int, object]:
-    status: int | None = None
-    body = ""
+def _poll_health(container, url: str, endpoint: Endpoint, deadline: float) -> tuple[int, object]:
+    why = "no answer yet"
     while True:
         status, body = http_get(url, timeout=5)
-        if status == 200:
-            return status, _json_or_text(body)
+        problem = endpoint.judge(status, body)
+        if problem is None:
+            return status, _json_or_text(body)  # type: ignore[return-value]
+        why = problem
         container.reload()
         state = container.attrs.get("State", {})
         if state.get("Status") != "running":
             tail = logs_tail(container, 5)
             last = f"; last log line: {tail[-1]}" if tail else ""
             raise StepFailed(
-                f"the container exited with code {state.get('ExitCode')} before /health/ "
-                f"answered 200{last}"
+                f"the container exited with code {state.get('ExitCode')} before {endpoint.path} "
+                f"answered {endpoint.expectation()}{last}"
             )
         if time.monotonic() >= deadline:
-            seen = (
-                f"answered {status}: {redact(body.strip())[:200]}"
-                if status
-                else f"did not answer ({body})"
-            )
-            raise StepFailed(f"{url} {seen}")
+            raise StepFailed(f"{url} {why}")
         time.sleep(0.5)
 
 

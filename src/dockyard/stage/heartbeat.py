@@ -1,6 +1,7 @@
 """Did beat survive the worker's updates? The rows its periodic task wrote, read back and measured.
 
-The site's periodic task (`[tool.dockyard.stage] heartbeat_model`, the reference site's
+The site's periodic task (`[tool.dockyard.stage] heartbeat_model`, else the model of
+`[tool.dockyard.celery.heartbeat]`; the reference site's
 `core.Heartbeat`, written every `heartbeat_seconds` by `core.tasks.record_heartbeat`) leaves one
 row per run. Read through the site's own ORM (`manage.py shell` in a web task), so any database
 works. Between two consecutive rows the gap should be one interval. What a gap means:

@@ -16,9 +16,8 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from dockyard.build.base_images import DEBIAN_IMAGE, LOCAL_IMAGES, build_local_image, choose_base_image
+from dockyard.build.base_images import DEBIAN_IMAGE, LOCAL_IMAGES, build_local_image
 from dockyard.core.errors import DockyardError
 from dockyard.core.project import Project
 from dockyard.deploy import history
@@ -36,13 +35,13 @@ from dockyard.docker.containers import (
     run_container,
 )
 from dockyard.docker.images import image_exists
-from dockyard.docker.lock import exclusive_build
 from dockyard.runtime.http import http_get
+from dockyard.runtime.site import load_site
 from dockyard.stage import state as stage_state
 from dockyard.stage.spec import ROLE_LABEL, STAGE_LABEL, StagePlan, plan_stage, server_name, stage_services
 
-INFRA_STAND_INS = {"database": "local_postgres_image", "broker": "local_redis_image"}
-INFRA_UPSTREAM = {"database": "postgres_image", "broker": "redis_image"}
+PROXY_CONTAINER_PORT = "80/tcp"  # where the proxy image (CapRover's nginx stand-in) listens
+INFRA_KINDS = {"database": "postgres", "broker": "redis"}  # the stage's infra roles -> runtime.helpers' kinds
 
 
 class StageError(DockyardError):
@@ -87,12 +86,13 @@ def app_images(project: Project, registry: Registry, tag: str) -> dict[str, str]
 
 
 def infra_images(project: Project, log: Callable[[str], None]) -> dict[str, str]:
-    """The database's and broker's images: upstream when present or pullable, else the local stand-ins."""
-    test = project.settings.test
+    """The database's and broker's images, as every task picks them ([tool.dockyard.test], else the
+    compose file's): upstream when present or pullable, else the local stand-ins."""
+    site = load_site(project)
     return {
-        name: choose_base_image(getattr(test, INFRA_UPSTREAM[role]), getattr(test, INFRA_STAND_INS[role]), log=log)
+        name: site.helper_image(INFRA_KINDS[role], log=log)
         for name, role in stage_services(project).items()
-        if role in INFRA_STAND_INS
+        if role in INFRA_KINDS
     }
 
 
@@ -116,7 +116,7 @@ def up(
     pushing.push_all(jobs, registry)
     images = {**apps, **infra_images(project, log)}
     plan = plan_stage(project, images, port=port)
-    ensure_proxy_image(plan.proxy.image, project.root, log=log)
+    ensure_proxy_image(plan.proxy.image, log=log)
 
     initialised = bool(stale and stale.swarm_initialised and swarm.node_state() == "active")
     if swarm.node_state() != "active":
@@ -183,10 +183,10 @@ def _start_proxy(plan: StagePlan, timeout: float, probe_path: str, log: Callable
         name=proxy.name,
         network=plan.network,
         environment={"PROXY_UPSTREAM": proxy.upstream},
-        ports={"80/tcp": proxy.port or None},
+        ports={PROXY_CONTAINER_PORT: proxy.port or None},
         labels=proxy.labels,
     )
-    port = host_port(container)
+    port = host_port(container, PROXY_CONTAINER_PORT)
     deadline = time.monotonic() + timeout
     status, body = None, ""
     while time.monotonic() < deadline:
@@ -199,7 +199,7 @@ def _start_proxy(plan: StagePlan, timeout: float, probe_path: str, log: Callable
     )
 
 
-def ensure_proxy_image(tag: str, root: Path, log: Callable[[str], None] = lambda message: None) -> None:
+def ensure_proxy_image(tag: str, log: Callable[[str], None] = lambda message: None) -> None:
     """The proxy image: present, or built now when it is dockyard's own stand-in (base.bootstrap's)."""
     if image_exists(tag):
         return
@@ -208,8 +208,7 @@ def ensure_proxy_image(tag: str, root: Path, log: Callable[[str], None] = lambda
         raise StageError(f"proxy image {tag} is not on this machine: build or pull it")
     if not image_exists(DEBIAN_IMAGE):
         raise StageError(f"{tag} is built from {DEBIAN_IMAGE}, which is missing: run invoke base.bootstrap")
-    with exclusive_build(log):
-        build_local_image(known, root / "deployment" / "local-images", log=log)
+    build_local_image(known, log=log)  # under the build lock
 
 
 def wait_running(name: str, wanted: int, timeout: float) -> None:

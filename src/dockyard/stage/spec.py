@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from dockyard.core.errors import ConfigError
 from dockyard.core.project import Project
 from dockyard.core.run import kept_labels
-from dockyard.core.settings import StageSettings
+from dockyard.core.settings import DEFAULT_WEB_PORT, StageSettings
 from dockyard.docker.swarm import ServiceSpec, UpdatePolicy
 from dockyard.dockerfile.compose import ComposeFile, load_compose, service_environment
 
@@ -86,7 +86,15 @@ class StagePlan:
 
 def stage_services(project: Project) -> dict[str, str]:
     """service -> role, for the services the stage runs, in start order; ConfigError when it cannot run."""
-    chosen = {name: s.role for name, s in project.settings.services.items() if s.role in STAGE_ROLES}
+    services = project.settings.services
+    # The Celery service is the unified one (worker+beat, the card's deployment); the legacy pair
+    # (celery-worker + celery-beat) is the alternative the stage runs only when there is none.
+    unified = any(s.role == "worker+beat" for s in services.values())
+    chosen = {
+        name: "worker" if s.role == "worker+beat" else s.role
+        for name, s in services.items()
+        if s.role in STAGE_ROLES and not (unified and s.role == "worker") or s.role == "worker+beat"
+    }
     webs = [n for n, r in chosen.items() if r == "web"]
     if len(webs) != 1:
         raise ConfigError(
@@ -95,7 +103,7 @@ def stage_services(project: Project) -> dict[str, str]:
     for role in STAGE_ROLES:
         if role in ("web", "worker"):
             for name in (n for n, r in chosen.items() if r == role):
-                if not project.settings.services[name].image:
+                if not services[name].image:
                     raise ConfigError(f"service {name} (role {role}) has no image in [tool.dockyard.services.{name}]")
     return {n: chosen[n] for role in STAGE_ROLES for n in chosen if chosen[n] == role}
 
@@ -151,10 +159,17 @@ def plan_stage(
         name=f"{settings.name}-proxy",
         image=settings.proxy_image,
         port=settings.port if port is None else port,
-        upstream=f"{web.service}:{settings.web_port}",
+        upstream=f"{web.service}:{_web_port(project, web.service)}",
         labels={**labels, ROLE_LABEL: "proxy"},
     )
     return StagePlan(settings.name, network, labels, tuple(services), proxy)
+
+
+def _web_port(project: Project, service: str) -> int:
+    if project.settings.stage.web_port:
+        return project.settings.stage.web_port
+    known = project.settings.services.get(service)
+    return known.web_port if known else DEFAULT_WEB_PORT
 
 
 def _update_settings(settings: StageSettings, role: str) -> dict:

@@ -177,14 +177,15 @@ def run(
     made = variants.Variants(registry)
     name_of = {service: swarm_name(settings, service) for service in running}
     since = time.time() - 3 * settings.heartbeat_seconds
+    model = heartbeat_model(project.settings)
     try:
         log("making the test images from the running ones")
         for service in [web, *workers]:
             variants.make(made, "next", service, running[service])
         variants.make(made, "exits", web, running[web])
         variants.make(made, "unhealthy", web, running[web])
-        if settings.heartbeat_model:
-            _wait_for_heartbeats(name_of[web], settings, since, log)
+        if model:
+            _wait_for_heartbeats(name_of[web], model, settings, since, log)
 
         def step(name: str, expect: str, targets: dict[str, str]) -> None:
             on_step(name)
@@ -197,9 +198,9 @@ def run(
         step("rollback", "deployed", {s: running[s] for s in [web, *workers]})
         step("broken: exits at start", "refused", {web: made.ref("exits", web)})
         step("broken: never healthy", "refused", {web: made.ref("unhealthy", web)})
-        if settings.heartbeat_model:
+        if model:
             on_step("heartbeat rows")
-            rows = heartbeat.read_rows(name_of[web], settings.heartbeat_model, settings.heartbeat_time_field, since)
+            rows = heartbeat.read_rows(name_of[web], model, settings.heartbeat_time_field, since)
             report.heartbeat = heartbeat.analyse(rows, settings.heartbeat_seconds)
             if not report.heartbeat.ok:
                 report.heartbeat.beat_log = _beat_log([name_of[w] for w in workers], report)
@@ -219,17 +220,25 @@ def _beat_log(worker_services: list[str], report: ZeroDowntimeReport) -> list[st
         return []
 
 
-def _wait_for_heartbeats(web: str, settings, since: float, log: Callable[[str], None]) -> None:  # noqa: ANN001
+def heartbeat_model(site) -> str:  # noqa: ANN001
+    """The model whose rows show beat ran: the stage's own setting, else the site's heartbeat contract."""
+    if site.stage.heartbeat_model is not None:
+        return site.stage.heartbeat_model
+    periodic = site.celery.heartbeat
+    return (periodic.model or "") if periodic else ""
+
+
+def _wait_for_heartbeats(web: str, model: str, settings, since: float, log: Callable[[str], None]) -> None:  # noqa: ANN001
     """At least two rows before the first update, so the gaps around it can be measured."""
     budget = 3 * settings.heartbeat_seconds + 60
     deadline = time.monotonic() + budget
     while time.monotonic() < deadline:
-        if len(heartbeat.read_rows(web, settings.heartbeat_model, settings.heartbeat_time_field, since)) >= 2:
+        if len(heartbeat.read_rows(web, model, settings.heartbeat_time_field, since)) >= 2:
             return
         log("waiting for the periodic task's first rows")
         time.sleep(settings.heartbeat_seconds / 2)
     raise heartbeat.HeartbeatError(
-        f"no two {settings.heartbeat_model} rows within {budget:g} s: is beat running in the worker?"
+        f"no two {model} rows within {budget:g} s: is beat running in the worker?"
     )
 
 

@@ -30,7 +30,8 @@ def test_unknown_target_is_one_line_and_exit_1(project):
     proc = run_invoke("build.targets", "--targets", "nope", cwd=project.root)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
-        "error: unknown bake target 'nope' (known: celery-unified, essential, flower, production, test, web)"
+        "error: unknown bake target 'nope' (known: celery-beat, celery-unified, celery-worker, essential, "
+        "flower, legacy, production, test, web)"
     )
     assert "Traceback" not in proc.stderr + proc.stdout
 

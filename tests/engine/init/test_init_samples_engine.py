@@ -4,6 +4,7 @@ test stack init wrote, with the environment the site's settings read under their
 
 from __future__ import annotations
 
+import json
 import sys
 import urllib.request
 
@@ -67,27 +68,25 @@ def test_the_noxfile_init_wrote_lists_its_sessions(migrated, request):
 
 
 @pytest.mark.parametrize("migrated", SAMPLES)
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs issue 11 contract: the image checks start containers with DJANGO_SECRET_KEY, "
-    "DATABASE_URL and CELERY_BROKER_URL only, not the site's own variables (REDIS_URL, SECRET_KEY, ...)",
-)
 def test_nox_images_passes(migrated, request):
+    """The image checks start the containers with the environment init wrote under the site's names."""
     root = request.getfixturevalue(migrated).root
     proc = run([sys.executable, "-m", "dockyard.images_run", "web", "celery-unified"], root, **STAND_INS)
     assert proc.returncode == 0, tail(proc)
 
 
 @pytest.mark.parametrize("migrated", SAMPLES)
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs issue 11 contract: test.compose hard-codes port 80, /health/ and core.tasks.add(2, 3)",
-)
 def test_invoke_test_compose_passes(migrated, request):
+    """With the contract init wrote: the web's port and health path, Celery's own round trip through
+    broker and result backend, the periodic task's run as the heartbeat; no step skipped."""
     sample = request.getfixturevalue(migrated)
     proc = run(
-        [sys.executable, "-m", "invoke", "test.compose", "--web-image", sample.images["web"],
+        [sys.executable, "-m", "invoke", "test.compose", "--json", "--web-image", sample.images["web"],
          "--celery-image", sample.images["celery-unified"]],
         sample.root,
     )  # fmt: skip
     assert proc.returncode == 0, tail(proc)
+    steps = {s["name"]: s for s in json.loads(proc.stdout)["steps"]}
+    assert all(s["status"] == "pass" for s in steps.values()), steps
+    assert "celery.accumulate(19, 23) = [19, 23]" in steps["task round trip"]["detail"]
+    assert "beat heartbeat" in steps

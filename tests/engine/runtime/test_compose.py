@@ -9,6 +9,7 @@ import sys
 from dockyard.docker.compose import PROJECT_LABEL, SERVICE_LABEL
 from dockyard.docker.containers import current_run_id
 from dockyard.runtime.compose_test import run_compose_test
+from dockyard.runtime.site import load_site
 
 
 def _stack_containers(docker_client, name: str) -> list:
@@ -73,7 +74,7 @@ def test_broker_stopped_mid_run_fails_naming_the_broker(project, reference_image
                     container.stop(timeout=2)
                     stopped.append(container.name)
 
-    report = run_compose_test(project, web_image=reference_images["web"],
+    report = run_compose_test(load_site(project), web_image=reference_images["web"],
                               celery_image=reference_images["celery-unified"], task_timeout=15,
                               on_step=stop_broker_before_round_trip)
     assert len(stopped) == 1, "the broker was not stopped exactly once"

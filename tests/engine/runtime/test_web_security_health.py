@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+from dockyard.core.settings import load_settings
 from dockyard.docker.containers import temporary_container, unique_name
+from dockyard.runtime.answer import Endpoint
 from dockyard.runtime.health_status import health_rows
+from dockyard.runtime.helpers import Helpers
 from dockyard.runtime.uid import check_uid
 from dockyard.runtime.web_test import run_web_test
 
+SETTINGS = load_settings({})
+WEB = Endpoint.of(SETTINGS.service("web"))
+
+
+def web_test(image, environment=None, **kwargs):
+    return run_web_test(
+        image,
+        WEB,
+        environment={**SETTINGS.service_environment("web"), **(environment or {})},
+        helpers=Helpers({"redis": "dockyard-local/redis:7", "postgres": "dockyard-local/postgres:15"}),
+        **kwargs,
+    )
+
 
 def test_web_answers_health_and_turns_healthy(reference_images, docker_client):
-    report = run_web_test(reference_images["web"], timeout=120)
+    report = web_test(reference_images["web"], timeout=120)
     assert report.ok, report.failure
     assert report.status == 200
     assert report.body == {"status": "ok", "checks": {"database": "ok", "broker": "not configured"}}
@@ -20,7 +36,7 @@ def test_web_answers_health_and_turns_healthy(reference_images, docker_client):
 
 
 def test_web_that_cannot_reach_its_database_fails_clearly(reference_images, docker_client):
-    report = run_web_test(
+    report = web_test(
         reference_images["web"],
         timeout=60,
         environment={"DATABASE_URL": "postgres://u:secretpw@127.0.0.1:1/none"},
@@ -33,6 +49,16 @@ def test_web_that_cannot_reach_its_database_fails_clearly(reference_images, dock
         "secretpw" not in line for line in report.log_tail
     )
     assert docker_client.containers.list(all=True, filters={"name": report.container}) == []
+
+
+def test_web_that_needs_a_database_gets_one_from_its_environment(reference_images, docker_client):
+    """{database_url} in the environment: a postgres is started beside it, and removed after."""
+    report = web_test(reference_images["web"], timeout=120, environment={"DATABASE_URL": "{database_url}"})
+    assert report.ok, (report.failure, report.log_tail)
+    assert [s.name for s in report.steps] == ["postgres", "start", "GET /health/", "HEALTHCHECK"]
+    assert report.body["checks"]["database"] == "ok"
+    for name in [report.container, *report.helpers]:
+        assert docker_client.containers.list(all=True, filters={"name": f"^/{name}$"}) == []
 
 
 def test_security_uid_1000_in_every_runtime_image(reference_images):

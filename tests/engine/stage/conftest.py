@@ -85,7 +85,7 @@ def stage(tmp_path_factory: pytest.TempPathFactory, reference_images: dict[str, 
     local = {"web": "dockyard.local/refsite-web", "celery-unified": "dockyard.local/refsite-celery"}
     for service, target in (("web", "web"), ("celery-unified", "celery-unified")):
         client().images.get(reference_images[target]).tag(local[service], tag=tag)
-    lifecycle.ensure_proxy_image(project.settings.stage.proxy_image, REPO_ROOT)
+    lifecycle.ensure_proxy_image(project.settings.stage.proxy_image)
     was_active = swarm.node_state() == "active"
     try:
         state = lifecycle.up(project, registry, tag, None)

@@ -18,7 +18,7 @@ from dockyard.core.errors import ConfigError, DockyardError
 
 def test_every_sub_command_module_is_listed(capsys):
     names = [module.NAME for module in command_modules()]
-    assert names == ["init", "lint", "version"]
+    assert names == ["engine", "init", "lint", "version"]
     assert main(["version"]) == 0
     assert capsys.readouterr().out == f"dockyard {__version__}\n"
 

@@ -113,6 +113,7 @@ def test_diagnose_views_show_container_text_literally(value: str) -> None:
     from dockyard.cli.views.diagnose import beat_view, container_view
     from dockyard.diagnose.beat import BeatReport
     from dockyard.diagnose.container import ContainerProblem, ContainerReport
+    from dockyard.runtime.celery_evidence import CeleryEvidence
     from dockyard.runtime.celery_logs import BeatDiagnosis, LogCause
 
     report = ContainerReport(
@@ -121,11 +122,13 @@ def test_diagnose_views_show_container_text_literally(value: str) -> None:
         probes=[{"end": None, "exit_code": 1, "output": value}], log_tail=[value, value], permissions=None,
         findings=[ContainerProblem("error", value, value)],
     )
+    diagnosis = BeatDiagnosis("crashed", None, value, 0, None, [LogCause("cause", value, value, value)])
+    evidence = CeleryEvidence(
+        container=value, running=True, command=["celery", value], celery=None, celery_processes=[value], log=diagnosis
+    )
     beat = BeatReport(
         container=value, image=value, container_status="running", command=["celery", value],
-        beat_requested=True,
-        diagnosis=BeatDiagnosis("crashed", None, value, 0, None, [LogCause("cause", value, value, value)]),
-        beat_lines=[value],
+        beat_requested=True, diagnosis=diagnosis, evidence=evidence, beat_lines=[value],
     )
     for view in (container_view(report), beat_view(beat)):
         shown = render(view)

@@ -18,9 +18,20 @@ def test_defaults():
         "dockyard-stage", 0, 2, 15, 500,
     )
     assert (stage.heartbeat_model, stage.heartbeat_time_field, stage.heartbeat_seconds) == (
-        "core.Heartbeat", "created_at", 10,
+        None, "created_at", 10,
     )
     assert settings.caprover.password_file == ""
+
+
+def test_the_stage_heartbeat_follows_the_sites_contract_unless_set():
+    from dockyard.stage.zero_downtime import heartbeat_model
+
+    assert heartbeat_model(load_settings({})) == "core.Heartbeat"
+    assert heartbeat_model(load_settings({"celery": {"heartbeat": {"model": "ops.Beat"}}})) == "ops.Beat"
+    assert heartbeat_model(load_settings({"celery": {"heartbeat": False}})) == ""
+    assert heartbeat_model(load_settings({"stage": {"heartbeat_model": ""}})) == ""
+    both = {"stage": {"heartbeat_model": "x.Y"}, "celery": {"heartbeat": {"model": "ops.Beat"}}}
+    assert heartbeat_model(load_settings(both)) == "x.Y"
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ def test_defaults_fit_the_cards_layout():
         "web": "dockyard.local/refsite-web",
         "celery-unified": "dockyard.local/refsite-celery",
         "flower": "dockyard.local/refsite-flower",
+        "celery-worker": "dockyard.local/refsite-celery-worker",
+        "celery-beat": "dockyard.local/refsite-celery-beat",
     }
     assert settings.test_web_image == "dockyard.local/refsite-web:latest"
     assert settings.test_celery_image == "dockyard.local/refsite-celery:latest"

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 from rich.console import Console
 
 from dockyard.cli.views.images import summary_line, target_table
-from dockyard.images.checks.result import CheckResult
+from dockyard.images.checks.result import CheckResult, skipped
 from dockyard.images.reports import ImagesReport, junit_xml, write_json, write_junit
 
 
@@ -57,7 +57,8 @@ def test_no_results_or_an_error_is_not_a_pass():
 def test_json_round_trips(tmp_path):
     path = write_json(report(), tmp_path / "deep" / "images.json")
     data = json.loads(path.read_text())
-    assert data["passed"] is False and data["summary"] == {"checks": 3, "failed": 1}
+    assert data["passed"] is False
+    assert data["summary"] == {"checks": 3, "failed": 1, "skipped": 0, "passed": 2}
     assert data["results"][0]["status"] == "fail" and data["results"][1]["value"] == 212.8
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temporary file left
 
@@ -70,6 +71,19 @@ def test_junit_has_a_suite_per_target_and_failures_with_the_measure(tmp_path):
     failure = suites["images.web"].find("testcase[@name='non_root']/failure")
     assert failure.get("message") == "no USER; uid=0(root) (budget uid 1000, not root)"
     assert suites["images.web"].find("testcase[@name='image_size']/failure") is None
+
+
+def test_skipped_checks_are_reported_as_skipped(tmp_path):
+    results = [
+        CheckResult("non_root", "web", True, "uid=1000(app)", "uid 1000"),
+        skipped("node_modules", "web", "no package.json"),
+    ]
+    done = report(results=results, targets=["web"])
+    assert done.passed and done.to_dict()["summary"] == {"checks": 2, "failed": 0, "skipped": 1, "passed": 1}
+    root = ET.fromstring(junit_xml(done))
+    assert root.get("skipped") == "1" and root.get("failures") == "0"
+    case = root.find("testsuite/testcase[@name='node_modules']/skipped")
+    assert case is not None and case.get("message") == "skipped: no package.json"
 
 
 def test_junit_reports_a_build_error_as_an_error():

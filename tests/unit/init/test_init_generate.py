@@ -143,6 +143,11 @@ def test_database_scheduler_beat_has_no_probe_it_cannot_back(refsite):
     text = dockerfile(refsite)
     assert "# dockyard: ignore=DY010\nHEALTHCHECK NONE" in text
     assert probe(graph_of(refsite), "celery-beat") == "NONE"
+    # and the image checks do not ask it for the probe it cannot have
+    checks = load_settings(tomllib.loads(contract.render_tool_dockyard(refsite))["tool"]["dockyard"]).checks
+    beat = checks.for_target("celery-beat").checks
+    assert "healthcheck" not in beat and "healthy" not in beat and "celery_starts" in beat
+    assert "healthcheck" in checks.for_target("celery-worker").checks
 
 
 def test_unified_command_drops_a_green_pool_and_pings_custom_node_names():
@@ -221,16 +226,25 @@ def test_tool_dockyard_loads_and_carries_the_contract(ledger, kanban):
     assert settings.base_image == "python:3.13-slim-trixie"
     assert settings.local_base_image == "dockyard-local/python:3.13-trixie"
     assert settings.service("web").image == "dockyard.local/ledger-web"
-    assert settings.service("celery-unified").role == "worker"
-    assert settings.checks.for_target("web").celery_app == "ledger.worker"
+    assert settings.service("celery-unified").role == "worker+beat"
+    assert (settings.service("celery-worker").role, settings.service("celery-beat").role) == ("worker", "beat")
+    web = settings.service("web")
+    assert (web.port, web.health_path, web.healthy_status) == (5000, "/healthz", 200)
+    assert dict(settings.environment) == {
+        "DATABASE_URL": "{database_url}", "REDIS_URL": "{broker_url}",
+        "DJANGO_SECRET_KEY": "{secret_key}", "DJANGO_ALLOWED_HOSTS": "*",
+    }  # fmt: skip
+    assert settings.celery.app == "ledger.worker"
+    trip = settings.celery.round_trip
+    assert (trip.task, trip.args, trip.expected) == ("celery.accumulate", (19, 23), [19, 23])
+    assert settings.celery.heartbeat.task == "ledger.billing.tasks.record_tick"
     assert "node_modules" not in settings.checks.for_target("web").checks  # ledger ships none
     assert settings.test.postgres_image == "postgres:17"
     assert settings.troubleshoot.code_dir == "/app" and "/app/var" in settings.troubleshoot.writable_paths
-    block = contract.render_tool_dockyard(ledger)
-    for line in ('# port = 5000', '# health_path = "/healthz"', '# settings_module = "ledger.settings.production"',
-                 '# broker = {REDIS_URL = "redis://HOST:6379/0"}', '# secret = "DJANGO_SECRET_KEY"',
-                 '# task = "ledger.billing.tasks.record_tick"'):  # fmt: skip
-        assert any(row.startswith(line) for row in block.splitlines()), line
+    assert "SITE CONTRACT" not in contract.render_tool_dockyard(ledger)
     kanban_settings = load_settings(tomllib.loads(contract.render_tool_dockyard(kanban))["tool"]["dockyard"])
     assert kanban_settings.checks.for_target("web").node_modules_path == "/srv/kanban/node_modules"
     assert "node_modules" in kanban_settings.checks.for_target("web").checks
+    assert kanban_settings.environment["BROKER_URL"] == "{broker_url}"
+    assert kanban_settings.environment["POSTGRES_HOST"] == "{postgres_host}"
+    assert kanban_settings.service("web").port == 8000

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import yaml
 
-from dockyard.core.settings import ROLE_WORDS, load_settings
 from dockyard.docker.compose import ComposeProject
 from dockyard.dockerfile.compose import load_compose
 from dockyard.runtime import compose_test as compose
@@ -27,9 +26,9 @@ def test_compose_commands_name_project_and_file():
         "--detach",
     ]
     assert project.env()["WEB_IMAGE"] == "w"
-    assert project.down_hint() == (
-        "docker compose -p dockyard-test-1a2b -f /p/deployment/docker-compose.test.yml down -v --remove-orphans"
-    )
+    assert project.down_hint() == "docker compose -p dockyard-test-1a2b down -v --remove-orphans"
+    override = ComposeProject("p", Path("/p/c.yml"), override=Path("/tmp/o.yml"))
+    assert override.args("up") == ["compose", "-p", "p", "-f", "/p/c.yml", "-f", "/tmp/o.yml", "up"]
 
 
 def test_services_start_after_what_they_depend_on():
@@ -37,14 +36,12 @@ def test_services_start_after_what_they_depend_on():
     assert stacks.start_order(compose) == ("postgres", "redis", "web", "celery-unified")
 
 
-def test_roles_come_from_the_services_table(tmp_path):
+def test_services_start_after_their_dependencies_in_any_file(tmp_path):
     (tmp_path / "compose.yml").write_text(
         "services:\n  api:\n    image: a\n    depends_on: [db]\n  db:\n    image: d\n  cache:\n    image: c\n"
     )
     compose = load_compose(tmp_path / "compose.yml")
     assert stacks.start_order(compose) == ("db", "api", "cache")
-    settings = load_settings({"services": {"api": {"role": "web"}, "db": {"role": "database"}}})
-    assert [ROLE_WORDS[settings.role_of(s)] for s in ("api", "db", "cache")] == ["web server", "database", "service"]
 
 
 def test_service_descriptions_name_the_role():
@@ -56,12 +53,6 @@ def test_service_descriptions_name_the_role():
     missing = stacks.ServiceState("postgres", "database", "-", "missing", None, None, 0, "")
     assert missing.describe() == "the database (service postgres) has no container"
     assert stacks.ServiceState("w", "worker", "c", "running", "healthy", None, 0, "i").ok
-
-
-def test_failing_checks_of_the_sites_health_json():
-    body = '{"status": "fail", "checks": {"database": "ok", "broker": "fail: ConnectionError: refused"}}'
-    assert compose._failing_checks(body) == "broker fail: ConnectionError: refused"
-    assert compose._failing_checks("<html>oops</html>") == ""
 
 
 def test_error_line_prefers_the_last_exception():
@@ -105,17 +96,17 @@ def test_the_label_override_labels_every_service_network_and_volume_of_the_stack
     model = load_compose(path)
     assert model.networks == {"front": False, "shared": True} and model.volumes == {"data": False, "cache": True}
     labels = {"dockyard.run": "r1", "dockyard.pid": "7"}
-    assert stacks.label_override(model, labels) == {
+    assert stacks.override(model, labels) == {
         "services": {"db": {"labels": labels}, "web": {"labels": labels}},
         "networks": {"default": {"labels": labels}, "front": {"labels": labels}},
         "volumes": {"data": {"labels": labels}},
     }
     written = stacks.write_override(model, labels, tmp_path)
-    assert yaml.safe_load(written.read_text()) == stacks.label_override(model, labels)  # JSON is YAML
+    assert yaml.safe_load(written.read_text()) == stacks.override(model, labels)  # JSON is YAML
 
 
 def test_commands_for_people_leave_out_the_runs_override():
     project = ComposeProject("p1", Path("/p/c.yml"), override=Path("/tmp/dockyard-compose-r-x/o.json"))
     assert project.args("down") == ["compose", "-p", "p1", "-f", "/p/c.yml", "-f", "/tmp/dockyard-compose-r-x/o.json",
                                     "down"]
-    assert project.down_hint() == "docker compose -p p1 -f /p/c.yml down -v --remove-orphans"
+    assert project.down_hint() == "docker compose -p p1 down -v --remove-orphans"  # by name: no file needed

@@ -22,30 +22,36 @@ def _step(name: str) -> None:
     makes=True,
     default=True,
     help={
-        "web_image": "web image to test (default: [tool.dockyard.test] web_image)",
-        "celery_image": "celery-unified image to test (default: [tool.dockyard.test] celery_image)",
-        "timeout": "seconds for every service to become healthy (default 240)",
+        "web_image": "web image to run (default: [tool.dockyard.test] web_image, else the compose file's)",
+        "celery_image": "worker image to run (default: [tool.dockyard.test] celery_image, else the compose file's)",
+        "timeout": "seconds for every service to become healthy (default [tool.dockyard.test] timeout, 240)",
         "keep": "leave the stack running afterwards (prints the command that takes it down)",
-        "beat": "also wait for beat's periodic heartbeat task to be run (default on; --no-beat skips it)",
+        "beat": "also wait for the site's heartbeat (default on; --no-beat skips it)",
         "json": JSON_HELP,
     },
 )
 def compose(c, web_image=None, celery_image=None, timeout=None, keep=False, beat=True, json=False):
-    """Smoke-test the compose stack: healthy services, /health/, a Celery round trip, beat.
+    """Smoke-test the compose stack: healthy services, the web's health answer, a Celery round trip, beat.
 
-    Brings up deployment/docker-compose.test.yml, waits for every service to be healthy,
-    GETs /health/, runs core.tasks.add through the broker, waits for beat's heartbeat, then
-    takes the stack down (unless --keep). Exits non-zero on any failure."""
+    Brings up the compose file of [tool.dockyard] (compose_file), waits for every service to be
+    healthy, asks the web service's health path for its healthy answer, sends the round-trip task of
+    [tool.dockyard.celery] through the broker, waits for the heartbeat, then takes the stack down
+    (unless --keep). Exits non-zero on any failure."""
     from dockyard.cli.views import runtime as view
     from dockyard.core.project import find_project
     from dockyard.runtime.compose_test import run_compose_test
+    from dockyard.runtime.site import load_site
 
     timeout = _args.seconds("--timeout", timeout)
     web_image = _args.image("--web-image", web_image)
     celery_image = _args.image("--celery-image", celery_image)
     project = find_project()
+    compose_file = project.path("compose_file")
+    if not compose_file.is_file():  # before the Engine: the site's roles may be read from images
+        raise ConfigError(f"compose file not found: {compose_file}")
+    site = load_site(project)
     report = run_compose_test(
-        project,
+        site,
         web_image=web_image,
         celery_image=celery_image,
         timeout=timeout,
@@ -63,26 +69,42 @@ def compose(c, web_image=None, celery_image=None, timeout=None, keep=False, beat
 @task(
     makes=True,
     help={
-        "image": "web image (default: [tool.dockyard.test] web_image)",
-        "port": "loopback host port for the container's port 80 (default 0: a free one)",
-        "timeout": "seconds for /health/ to answer 200 and the HEALTHCHECK to pass (default 120)",
-        "keep": "leave the container running afterwards",
+        "image": "web image (default: [tool.dockyard.test] web_image, else the web service's image)",
+        "port": "loopback host port for the web container's port (default 0: a free one)",
+        "timeout": "seconds for the health path to answer and the HEALTHCHECK to pass (default 120)",
+        "keep": "leave the container (and the postgres/redis it needed) running afterwards",
         "json": JSON_HELP,
     }
 )
 def web(c, image=None, port=0, timeout=120, keep=False, json=False):
-    """Run the web image on 127.0.0.1:PORT and poll /health/ until it answers 200 (then its HEALTHCHECK)."""
+    """Run the web image with the site's environment; poll its health path until it answers healthy.
+
+    The port, health path and healthy answer are the web service's ([tool.dockyard.services]); a
+    postgres and a redis are started beside it when its environment names them."""
     from dockyard.cli.views import runtime as view
     from dockyard.core.project import find_project
+    from dockyard.runtime.answer import Endpoint
+    from dockyard.runtime.helpers import Helpers
+    from dockyard.runtime.site import load_site
     from dockyard.runtime.web_test import run_web_test
 
     image, port = _args.image("--image", image), _args.port("--port", port)
     timeout = _args.seconds("--timeout", timeout)
-    project = find_project()
-    image = image or project.settings.test_web_image
+    site = load_site(find_project())
+    service = site.require("web")
+    image = image or site.project.settings.test.web_image or service.image
     if not image:
-        raise ConfigError("no web image: pass --image, or give the service with role \"web\" an image")
-    report = run_web_test(image, port=port, timeout=timeout, keep=keep, on_step=_step)
+        raise ConfigError(f"no web image: pass --image, or give [tool.dockyard.services.{service.name}] an image")
+    report = run_web_test(
+        image,
+        Endpoint.of(service.settings),
+        environment=site.environment(service.name),
+        helpers=Helpers(lambda kind: site.helper_image(kind, log=note), prefix="dockyard-test"),
+        port=port,
+        timeout=timeout,
+        keep=keep,
+        on_step=_step,
+    )
     emit(json, report.to_dict(), view.web_view(report))
     if not report.ok:
         raise CheckFailed(f"test.web failed at {report.failure}")
@@ -91,29 +113,34 @@ def web(c, image=None, port=0, timeout=120, keep=False, json=False):
 @task(
     makes=True,
     help={
-        "image": "celery-unified image (default: [tool.dockyard.test] celery_image)",
+        "image": "Celery image (default: [tool.dockyard.test] celery_image, else the worker service's image)",
         "timeout": "seconds for the worker and beat to start (default 120)",
         "due_task": "also wait until beat sends its first due task (default on; --no-due-task skips it)",
         "json": JSON_HELP,
     }
 )
 def celery(c, image=None, timeout=120, due_task=True, json=False):
-    """Run celery-unified with its own redis and postgres; pass when both worker and beat are seen."""
-    from dockyard.build.base_images import choose_base_image
+    """Run the worker image with the site's environment and the postgres/redis it names.
+
+    Passes when what its command runs works: a worker answers `celery inspect ping`, beat writes its
+    schedule state (or logs its start) and sends a due task. A worker with --beat needs both."""
     from dockyard.cli.views import runtime as view
     from dockyard.core.project import find_project
     from dockyard.runtime.celery_test import run_celery_test
+    from dockyard.runtime.helpers import Helpers
+    from dockyard.runtime.site import load_site
 
     image, timeout = _args.image("--image", image), _args.seconds("--timeout", timeout)
-    project = find_project()
-    settings = project.settings.test
-    image = image or project.settings.test_celery_image
+    site = load_site(find_project())
+    service = site.require("worker")
+    image = image or site.project.settings.test.celery_image or service.image
     if not image:
-        raise ConfigError("no worker image: pass --image, or give the service with role \"worker\" an image")
+        raise ConfigError(f"no worker image: pass --image, or give [tool.dockyard.services.{service.name}] an image")
     report = run_celery_test(
         image,
-        redis_image=choose_base_image(settings.redis_image, settings.local_redis_image, log=note),
-        postgres_image=choose_base_image(settings.postgres_image, settings.local_postgres_image, log=note),
+        environment=site.environment(service.name),
+        helpers=Helpers(lambda kind: site.helper_image(kind, log=note), prefix="dockyard-test"),
+        app=site.celery_app,
         timeout=timeout,
         wait_for_due_task=due_task,
         on_step=_step,

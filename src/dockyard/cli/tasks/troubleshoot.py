@@ -92,12 +92,13 @@ def container(c, name, lines=0, json=False):
 def beat(c, name, wait=0, json=False):
     """Is the beat scheduler running in container NAME, and if not, why?
 
-    Shows its start line, scheduler class and due tasks, or the causes found in the log and
-    command when it is not. Exits non-zero when beat is not running."""
+    Reads the container's command and processes, beat's schedule state (its file, or the
+    django_celery_beat tables) and Celery's log whatever its format; shows the start line, the
+    scheduler and the due tasks, or the causes found. Exits non-zero when beat is not running."""
     from dockyard.cli.views import diagnose as view
     from dockyard.diagnose import beat as beat_mod
 
-    report = beat_mod.diagnose_container(name, wait=_args.seconds("--wait", wait, zero=True))
+    report = beat_mod.diagnose_container(name, wait=_args.seconds("--wait", wait, zero=True), app=_celery_app())
     emit(json, report.to_dict(), view.beat_view(report))
     if not report.running:
         why = (
@@ -111,7 +112,7 @@ def beat(c, name, wait=0, json=False):
 @task(
     makes=True,
     help={
-        "image": "image name or id, e.g. dockyard.local/refsite-web:latest",
+        "image": "image name or id, e.g. dockyard.local/shop-web:latest",
         "json": JSON_HELP,
     }
 )
@@ -139,6 +140,17 @@ def size(c, image, json=False):
         report.to_dict(),
         view.size_view(report, int(settings.top_layers), int(settings.top_paths)),
     )
+
+
+def _celery_app() -> str | None:
+    """[tool.dockyard.celery] app of the project here, if there is one (a container's own command
+    usually names its app; this is for those that do not)."""
+    from dockyard.core.project import ProjectNotFound, find_project
+
+    try:
+        return find_project().settings.celery.app
+    except ProjectNotFound:
+        return None
 
 
 ns = Collection("troubleshoot", build, container, beat, size)

@@ -17,7 +17,7 @@ def _facts(rows: list[tuple[str, str | Text]]) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for key, value in rows:
-        grid.add_row(key, value)
+        grid.add_row(key, value if isinstance(value, Text) else Text(value))
     return grid
 
 
@@ -178,7 +178,9 @@ def beat_view(r) -> Group:
                         r.beat_requested
                     ],
                 ),
-                ("beat state", d.state),
+                ("beat process", {True: "yes (docker top)", False: "no", None: "unknown"}[r.beat_process]),
+                ("schedule", r.schedule or "not read"),
+                ("beat in the log", d.state),
                 ("started", (f"{d.start.line}  [{d.start.mode}]" if d.start else "-")),
                 ("scheduler", d.scheduler or "not shown in the log or the command"),
                 ("worker", d.worker_ready or "not ready"),

@@ -22,12 +22,14 @@ def steps_table(steps: list[StepResult], title: str) -> Table:
     table.add_column("time", justify="right")
     table.add_column("detail", overflow="fold")
     for step in steps:
-        table.add_row(
-            step.name,
-            Text("ok", "green") if step.ok else Text("FAILED", "bold red"),
-            f"{step.seconds:.1f}s",
-            step.detail,
+        result = (
+            Text("skipped", "yellow")
+            if step.skipped
+            else Text("ok", "green")
+            if step.ok
+            else Text("FAILED", "bold red")
         )
+        table.add_row(Text(step.name), result, f"{step.seconds:.1f}s", Text(step.detail))
     return table
 
 
@@ -38,7 +40,7 @@ def services_table(services) -> Table:
     for s in services:
         style = "green" if s.ok else "red"
         status = s.status + (f" (code {s.exit_code})" if s.exit_code is not None else "")
-        table.add_row(s.service, s.role, Text(status, style), Text(s.health or "-", style), s.image)
+        table.add_row(Text(s.service), s.role, Text(status, style), Text(s.health or "-", style), Text(s.image))
     return table
 
 
@@ -57,16 +59,14 @@ def web_view(report) -> Group:
     if report.log_tail:
         parts.append(Text("last log lines:\n" + "\n".join(report.log_tail), "dim"))
     if report.kept:
+        names = " ".join([report.container, *report.helpers])
         parts.append(
             Text(
-                f"container kept: {report.container} ({report.url}); "
-                f"remove it with: docker rm -f {report.container}",
+                f"container kept: {report.container} ({report.url}); remove it with: docker rm -f {names}",
                 "yellow",
             )
         )
-    parts.append(
-        verdict(report.ok, f"web answers {report.url}" if report.ok else "web", report.failure)
-    )
+    parts.append(verdict(report.ok, f"web answers {report.url}" if report.ok else "web", report.failure))
     return Group(*parts)
 
 
@@ -75,19 +75,22 @@ def celery_view(report) -> Group:
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column(overflow="fold")
-    facts.add_row("worker", report.worker_line or "-")
-    facts.add_row(
-        "beat",
-        f"{report.beat_line or '-'}" + (f"  [{report.beat_mode}]" if report.beat_mode else ""),
-    )
-    facts.add_row("scheduler", report.scheduler or "-")
-    facts.add_row("due task", report.due_task_line or "-")
+    facts.add_row("role", report.role or "-")
+    facts.add_row("worker", Text(report.worker_line or "-"))
+    facts.add_row("inspect ping", Text(report.ping or "-"))
+    if report.registered is not None:
+        facts.add_row("registered", Text(", ".join(report.registered) or "none"))
+    facts.add_row("beat", Text(f"{report.beat_line or '-'}" + (f"  [{report.beat_mode}]" if report.beat_mode else "")))
+    facts.add_row("scheduler", Text(report.scheduler or "-"))
+    facts.add_row("schedule", Text(report.schedule or "-"))
+    facts.add_row("due task", Text(report.due_task_line or "-"))
     parts.append(facts)
     for finding in report.findings:
         parts.append(Text(f"cause: {finding['summary']} — fix: {finding['fix']}", "red"))
     if report.log_tail:
         parts.append(Text("last log lines:\n" + "\n".join(report.log_tail), "dim"))
-    parts.append(verdict(report.ok, "worker and beat both running", report.failure))
+    what = {"worker": "worker running", "beat": "beat running"}.get(report.role or "", "worker and beat both running")
+    parts.append(verdict(report.ok, what, report.failure))
     return Group(*parts)
 
 

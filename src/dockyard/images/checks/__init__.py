@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dockyard.core.errors import DockyardError
 from dockyard.docker.client import ENGINE_ERRORS
 from dockyard.images.checks import celery, health, memory, node_modules, secrets, size, user
-from dockyard.images.checks.context import ServicePool, TargetContext, target_context
+from dockyard.images.checks.context import TargetContext, target_context
 from dockyard.images.checks.result import CheckResult
 
 Check = Callable[[TargetContext], CheckResult]
@@ -35,7 +35,6 @@ CHECKS: dict[str, Check] = {
 __all__ = [
     "CHECKS",
     "CheckResult",
-    "ServicePool",
     "TargetContext",
     "run_check",
     "run_checks",

@@ -1,20 +1,22 @@
 """What the checks of one target look at: the image, its files, and (started once) its container.
 
 Static checks read the image's configuration and files; runtime checks share one container of
-the target, started with the services it needs (redis, postgres) on a network of the run, and
-waited on until it is healthy. Everything started here carries the run's label, so the caller's
-`remove_labelled(run_id)` finds it whatever happened.
+the target, started with the site's environment for its service ([tool.dockyard.environment],
+[tool.dockyard.services.NAME] environment, [tool.dockyard.checks] environment) and the postgres
+and redis it names (runtime.helpers, one of each per run), and waited on until it is healthy.
+Everything started here carries the run's label, so the caller's `remove_labelled(run_id)`
+finds it whatever happened.
 """
 
 from __future__ import annotations
 
 import contextlib
-import secrets
 import tarfile
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from dockyard.core.errors import DockyardError
@@ -24,73 +26,7 @@ from dockyard.docker.client import Container
 from dockyard.docker.containers import RUN_LABEL, ContainerError
 from dockyard.docker.images import ImageError, image_attrs, image_history
 from dockyard.runtime.health import HealthOutcome, wait_healthy
-
-SERVICE_PORTS = {"redis": 6379, "postgres": 5432}
-SERVICE_READY_SECONDS = 60
-
-
-@dataclass
-class Service:
-    name: str  # container name, also its host name on the run's network
-    container: Container
-    environment: dict[str, str]  # what a client container needs to reach it
-
-
-class ServicePool:
-    """redis/postgres for the runtime checks: one network per run, each service started once."""
-
-    def __init__(self, run_id: str, images: dict[str, str]):
-        self.run_id = run_id
-        self.images = images  # service -> image (redis, postgres)
-        self._stack = contextlib.ExitStack()
-        self._network: str | None = None
-        self._services: dict[str, Service] = {}
-
-    @property
-    def network(self) -> str:
-        if self._network is None:
-            net = self._stack.enter_context(
-                containers.temporary_network(f"dockyard-checks-{self.run_id}", labels={RUN_LABEL: self.run_id})
-            )
-            self._network = net.name
-        return self._network
-
-    def environment_for(self, needs: list[str]) -> dict[str, str]:
-        """Start what `needs` lists (in parallel), wait until healthy, return the client env."""
-        wanted = [s for s in needs if s not in self._services]
-        started = {name: self._start(name) for name in wanted}
-        for name, service in started.items():
-            outcome = wait_healthy(service.container, SERVICE_READY_SECONDS)
-            if not outcome.ok:
-                raise DockyardError(f"the {name} service for the checks did not become healthy: {outcome.reason}")
-            self._services[name] = service
-        env: dict[str, str] = {}
-        for name in needs:
-            env.update(self._services[name].environment)
-        return env
-
-    def _start(self, kind: str) -> Service:
-        name = f"dockyard-{kind}-{self.run_id}"
-        image = self.images[kind]
-        if kind == "redis":
-            env: dict[str, str] = {}
-            client_env = {"CELERY_BROKER_URL": f"redis://{name}:6379/0"}
-        else:
-            password = secrets.token_hex(12)
-            env = {
-                "POSTGRES_USER": "dockyard",
-                "POSTGRES_PASSWORD": password,
-                "POSTGRES_DB": "dockyard",
-            }
-            client_env = {"DATABASE_URL": f"postgresql://dockyard:{password}@{name}:5432/dockyard"}
-        container = containers.run_container(
-            image, name=name, environment=env, network=self.network, labels={RUN_LABEL: self.run_id}
-        )
-        self._stack.callback(containers.remove_quietly, container)
-        return Service(name=name, container=container, environment=client_env)
-
-    def close(self) -> None:
-        self._stack.close()
+from dockyard.runtime.helpers import Helpers
 
 
 @dataclass
@@ -110,11 +46,12 @@ class TargetContext:
     settings: TargetChecks
     run_id: str
     peers: dict[str, str] = field(default_factory=dict)  # other targets of the run -> their image
-    pool: ServicePool | None = None
+    helpers: Helpers | None = None  # postgres/redis for the site's environment, shared by the run
+    project_files: Path | None = None  # the tracked files the images were built from
+    celery_app: str | None = None  # the site's Celery app, for commands that do not name theirs
     _attrs: dict[str, Any] | None = None
     _running: Running | None = None
     _files: Container | None = None  # created, never started: for reading the image's files
-    _key: str | None = None
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     # ----------------------------------------------------------------- the image
@@ -178,20 +115,24 @@ class TargetContext:
     # ----------------------------------------------------------------- the running container
 
     def environment(self, with_services: bool = True) -> dict[str, str]:
-        env = {"DJANGO_SECRET_KEY": self._secret_key(), **self.settings.environment}
-        if with_services and self.settings.needs:
-            if self.pool is None:
-                raise DockyardError(
-                    f"target {self.target} needs {', '.join(self.settings.needs)}, but no service pool was given"
-                )
-            env.update(self.pool.environment_for(self.settings.needs))
-        return env
+        """The target's environment filled in; without services, the variables that need postgres
+        or redis are left out (a one-off command such as `id` does not need them)."""
+        template = dict(self.settings.environment)
+        needs = self.settings.services_needed
+        if self.helpers is None:
+            if with_services and needs:
+                raise DockyardError(f"target {self.target} needs {', '.join(needs)}, but no helpers were given")
+            return Helpers({}).environment(_without_services(template))
+        if not with_services:
+            return self.helpers.environment(_without_services(template))
+        return self.helpers.environment(template, also=needs)
 
     def running(self) -> Running:
         """Start the target's container (once); wait until healthy or out of startup budget."""
         if self._running is None:
             env = self.environment()
-            network = self.pool.network if (self.pool is not None and self.settings.needs) else None
+            needs = self.settings.services_needed
+            network = self.helpers.network if (self.helpers is not None and needs) else None
             started = time.monotonic()
             container = containers.run_container(
                 self.image,
@@ -226,10 +167,12 @@ class TargetContext:
             self._stack.callback(containers.remove_quietly, self._files)
         return self._files
 
-    def _secret_key(self) -> str:
-        if self._key is None:
-            self._key = secrets.token_urlsafe(40)  # never printed; only handed to the container
-        return self._key
+    def has_project_file(self, name: str) -> bool | None:
+        """Whether the project's tracked files hold `name` anywhere (not in node_modules); None
+        when the files are not known."""
+        if self.project_files is None:
+            return None
+        return any("node_modules" not in p.parts for p in self.project_files.rglob(name))
 
 
 @contextlib.contextmanager
@@ -239,6 +182,12 @@ def target_context(**kwargs: Any) -> Iterator[TargetContext]:
         yield ctx
     finally:
         ctx.close()
+
+
+def _without_services(template: dict[str, str]) -> dict[str, str]:
+    """The variables of `template` that need neither postgres nor redis."""
+    probe = Helpers({})
+    return {k: v for k, v in template.items() if not probe.needs({k: v})}
 
 
 def _name(kind: str, target: str, run_id: str) -> str:

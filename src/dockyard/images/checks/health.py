@@ -15,7 +15,7 @@ from typing import Any
 
 from dockyard.docker import containers
 from dockyard.images.checks.context import TargetContext
-from dockyard.images.checks.result import CheckResult
+from dockyard.images.checks.result import CheckResult, skipped
 
 _URL = re.compile(r"\bhttps?://(?P<host>\[[^\]]+\]|[^/:\s'\"]+)(?::(?P<port>\d+))?(?P<path>/[^\s'\"]*)?")
 _NS = 1_000_000_000
@@ -115,17 +115,10 @@ def probe_fits(ctx: TargetContext) -> CheckResult:
     budget = "probe's port is listened on"
     probe = probe_of(ctx.config)
     if probe is None:  # nothing that could fail to fit; the healthcheck check reports the absence
-        return CheckResult("probe_fits", ctx.target, True, "no probe", budget, "no HEALTHCHECK (see healthcheck)")
+        return skipped("probe_fits", ctx.target, "no HEALTHCHECK (see healthcheck)", budget)
     port = probe.http_port
     if port is None:
-        return CheckResult(
-            "probe_fits",
-            ctx.target,
-            True,
-            "command probe",
-            budget,
-            "not an HTTP probe: nothing to listen on",
-        )
+        return skipped("probe_fits", ctx.target, "not an HTTP probe, nothing to listen on", budget)
     running = ctx.running()
     if running.outcome.status == "exited":
         return CheckResult(

@@ -18,10 +18,15 @@ class CheckResult:
     limit: float | None = None  # the budget number, in `unit`
     unit: str = ""
     seconds: float = 0.0  # how long the check took
+    skipped: bool = False  # the check does not apply to this target (neither a pass nor a failure)
 
     @property
     def status(self) -> str:
-        return "pass" if self.passed else "fail"
+        return "skip" if self.skipped else "pass" if self.passed else "fail"
+
+    @property
+    def failed(self) -> bool:
+        return not self.passed and not self.skipped
 
     def to_dict(self) -> dict:
         return {**asdict(self), "status": self.status}
@@ -29,6 +34,11 @@ class CheckResult:
     def one_line(self) -> str:
         """`web non_root: uid=0(root) (budget uid 1000)`, for the failure summary."""
         return f"{self.target} {self.name}: {self.measured} (budget {self.budget})"
+
+
+def skipped(name: str, target: str, why: str, budget: str = "-") -> CheckResult:
+    """A check that does not apply: `why` says so ("no package.json in the project")."""
+    return CheckResult(name, target, False, f"skipped: {why}", budget, f"skipped: {why}", skipped=True)
 
 
 def over_budget(measured: float, limit: float, fmt: Callable[[float], str] = lambda v: f"{v:g}") -> str:

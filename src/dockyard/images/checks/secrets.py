@@ -1,7 +1,8 @@
 """Card "Security": nothing secret baked into an image - no `.env` or key files, no tokens in ENV.
 
 Looks at three places, and reports names only, never a value:
-- files under `secret_paths` (default /code, /data, /root, /home): `.env` files, private keys
+- files under `secret_paths` (default /code, /data, /root, /home) and the image's WORKDIR, installed
+  Python packages (site-packages) aside: `.env` files, private keys
   (by name, or any small file holding a `PRIVATE KEY` block), credential files (.netrc, .pgpass,
   .git-credentials, .pypirc, .npmrc or docker config with auth entries);
 - the image's ENV: a variable named like a secret (…_SECRET…, …TOKEN…, …PASSWORD…, API_KEY, …)
@@ -99,6 +100,11 @@ def secret_file(path: str, data: bytes | None) -> str | None:
     return None
 
 
+# Installed Python packages are the registry's, not the site's: their own test fixtures (tornado's
+# test.key, say) are public, so they are not searched.
+THIRD_PARTY = ("*/site-packages/*", "*/dist-packages/*")
+
+
 def secret_files(root: str, entries: list[tuple[tarfile.TarInfo, bytes | None]], allow: list[str]) -> list[str]:
     """`/code/.env (env file)` for each secret file among an archive of `root`."""
     parent = posixpath.dirname(root.rstrip("/")) or "/"
@@ -107,12 +113,21 @@ def secret_files(root: str, entries: list[tuple[tarfile.TarInfo, bytes | None]],
         if not member.isfile():
             continue
         path = posixpath.join(parent, member.name)
-        if any(fnmatch.fnmatch(path, pattern) for pattern in allow):
+        if any(fnmatch.fnmatch(path, pattern) for pattern in (*THIRD_PARTY, *allow)):
             continue
         why = secret_file(path, data)
         if why:
             found.append(f"{path} ({why})")
     return found
+
+
+def search_roots(paths: list[str], workdir: str) -> list[str]:
+    """`secret_paths`, and the image's WORKDIR (where a site's code is) unless one of them holds it."""
+    roots = list(paths)
+    workdir = workdir.rstrip("/")
+    if workdir and not any(workdir == r.rstrip("/") or workdir.startswith(r.rstrip("/") + "/") for r in roots):
+        roots.append(workdir)
+    return roots
 
 
 def no_secrets(ctx: TargetContext) -> CheckResult:
@@ -123,10 +138,11 @@ def no_secrets(ctx: TargetContext) -> CheckResult:
         for item in secret_history(ctx.history(), allow_env)
         if f"{item} has a value" not in findings
     ]
-    for root in ctx.settings.secret_paths:
+    roots = search_roots(list(ctx.settings.secret_paths), ctx.config.get("WorkingDir") or "")
+    for root in roots:
         findings += secret_files(root, ctx.read_tree(root), list(ctx.settings.allow_files))
     budget = "no secret files, ENV or build args"
-    searched = ", ".join(ctx.settings.secret_paths)
+    searched = ", ".join(roots)
     if not findings:
         return CheckResult(
             "no_secrets",

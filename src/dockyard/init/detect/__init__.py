@@ -125,6 +125,7 @@ def detect(snapshot: Snapshot, options: DetectOptions = DetectOptions()) -> Site
         beat_schedule_file=beat_facts.schedule_file,
         test_runner=test_runner,
         heartbeat_task=beat_facts.heartbeat_task,
+        result_backend=_has_result_backend(view, app),
         postgres_image=legacy.postgres_image[0] if legacy.postgres_image else None,
         redis_image=legacy.redis_image[0] if legacy.redis_image else None,
         health_added=health_added,
@@ -157,3 +158,12 @@ def _migrates(services: Services, found: Found) -> bool:
         )
         return False
     return True
+
+
+def _has_result_backend(view: SettingsView, app: celery_detect.CeleryApp) -> bool:
+    """Does the Celery app keep results: a CELERY_RESULT_BACKEND setting, `result_backend` or
+    `backend=` in the app's own module."""
+    if view.find("CELERY_RESULT_BACKEND") is not None:
+        return True
+    text = app.source.text
+    return "result_backend" in text or "backend=" in text.replace(" ", "")

@@ -18,7 +18,8 @@ import pytest
 
 from dockyard.core.settings import load_settings
 from dockyard.docker.containers import remove_labelled
-from dockyard.images.checks import ServicePool, TargetContext
+from dockyard.images.checks import TargetContext
+from dockyard.runtime.helpers import Helpers
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RUN_ID = f"t{uuid.uuid4().hex[:8]}"
@@ -52,16 +53,16 @@ def fixture_image(
 
 
 @pytest.fixture(scope="session")
-def service_pool() -> Iterator[ServicePool]:
+def service_pool() -> Iterator[Helpers]:
     """redis and postgres for the runtime checks, started on first use, shared by the session."""
-    pool = ServicePool(RUN_ID, load_settings({}).checks.service_images())
+    pool = Helpers({"redis": "dockyard-local/redis:7", "postgres": "dockyard-local/postgres:15"}, run_id=RUN_ID)
     yield pool
     pool.close()
     remove_labelled(RUN_ID)
 
 
 @pytest.fixture
-def context(service_pool: ServicePool, reference_images: dict[str, str]) -> Iterator[Callable[..., TargetContext]]:
+def context(service_pool: Helpers, reference_images: dict[str, str]) -> Iterator[Callable[..., TargetContext]]:
     """context(image, target="web", **settings) -> a TargetContext, closed after the test."""
     opened: list[TargetContext] = []
 
@@ -73,7 +74,7 @@ def context(service_pool: ServicePool, reference_images: dict[str, str]) -> Iter
             settings=settings,
             run_id=RUN_ID,
             peers=reference_images,
-            pool=service_pool,
+            helpers=service_pool,
         )
         opened.append(ctx)
         return ctx
@@ -83,20 +84,20 @@ def context(service_pool: ServicePool, reference_images: dict[str, str]) -> Iter
         ctx.close()
 
 
-def _reference_context(target: str, image: str, pool: ServicePool, peers: dict[str, str]):
+def _reference_context(target: str, image: str, pool: Helpers, peers: dict[str, str]):
     ctx = TargetContext(
         target=target,
         image=image,
         settings=load_settings({}).checks.for_target(target),
         run_id=RUN_ID,
         peers=peers,
-        pool=pool,
+        helpers=pool,
     )
     return ctx
 
 
 @pytest.fixture(scope="session")
-def web_context(service_pool: ServicePool, reference_images: dict[str, str]) -> Iterator[TargetContext]:
+def web_context(service_pool: Helpers, reference_images: dict[str, str]) -> Iterator[TargetContext]:
     """The reference web image with the card's budgets; its container starts once per session."""
     ctx = _reference_context("web", reference_images["web"], service_pool, reference_images)
     yield ctx
@@ -104,7 +105,7 @@ def web_context(service_pool: ServicePool, reference_images: dict[str, str]) -> 
 
 
 @pytest.fixture(scope="session")
-def celery_context(service_pool: ServicePool, reference_images: dict[str, str]) -> Iterator[TargetContext]:
+def celery_context(service_pool: Helpers, reference_images: dict[str, str]) -> Iterator[TargetContext]:
     """The reference celery-unified image (with redis and postgres); started once per session."""
     ctx = _reference_context("celery-unified", reference_images["celery-unified"], service_pool, reference_images)
     yield ctx

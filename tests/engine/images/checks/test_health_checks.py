@@ -42,10 +42,10 @@ def test_reference_web_listens_on_its_probe_port(web_context):
     assert result.measured == "port 80 listening"
 
 
-def test_reference_celery_probe_is_a_command(celery_context):
+def test_reference_celery_probe_is_a_command_so_the_check_does_not_apply(celery_context):
     result = probe_fits(celery_context)
-    assert result.passed
-    assert result.measured == "command probe"
+    assert result.skipped and not result.failed
+    assert result.detail == "skipped: not an HTTP probe, nothing to listen on"
 
 
 def test_worker_with_inherited_http_probe_fails(context, fixture_image):
@@ -58,4 +58,4 @@ def test_worker_with_inherited_http_probe_fails(context, fixture_image):
 
 def test_image_without_healthcheck_has_no_probe_to_fit(context, fixture_image):
     result = probe_fits(context(fixture_image("bare")))
-    assert result.passed and result.measured == "no probe"  # the healthcheck check fails instead
+    assert result.skipped and result.detail == "skipped: no HEALTHCHECK (see healthcheck)"  # healthcheck fails

@@ -58,3 +58,25 @@ def test_secret_files_builds_image_paths_and_honours_the_allow_list():
         entries = [(m, b"") for m in archive.getmembers()]
     assert secret_files("/code", entries, allow=[]) == ["/code/.env (env file)", "/code/tests/fixture.key (key file)"]
     assert secret_files("/code", entries, allow=["/code/tests/*"]) == ["/code/.env (env file)"]
+
+
+def test_the_images_workdir_is_searched_unless_a_secret_path_holds_it():
+    from dockyard.images.checks.secrets import search_roots
+
+    assert search_roots(["/code", "/data"], "/app") == ["/code", "/data", "/app"]
+    assert search_roots(["/code", "/data"], "/code/src") == ["/code", "/data"]
+    assert search_roots(["/code"], "/") == ["/code"]
+
+
+def test_installed_python_packages_are_not_the_sites_secrets():
+    import tarfile
+
+    from dockyard.images.checks.secrets import secret_files
+
+    def entry(name: str) -> tuple[tarfile.TarInfo, bytes]:
+        info = tarfile.TarInfo(name)
+        info.size = 3
+        return info, b"key"
+
+    entries = [entry("kanban/.venv/lib/python3.11/site-packages/tornado/test/test.key"), entry("kanban/src/.env")]
+    assert secret_files("/srv/kanban", entries, []) == ["/srv/kanban/src/.env (env file)"]
