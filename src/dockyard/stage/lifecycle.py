@@ -40,6 +40,7 @@ from dockyard.runtime.site import load_site
 from dockyard.stage import state as stage_state
 from dockyard.stage.spec import ROLE_LABEL, STAGE_LABEL, StagePlan, plan_stage, server_name, stage_services
 
+PROXY_CONTAINER_PORT = "80/tcp"  # where the proxy image (CapRover's nginx stand-in) listens
 INFRA_KINDS = {"database": "postgres", "broker": "redis"}  # the stage's infra roles -> runtime.helpers' kinds
 
 
@@ -182,10 +183,10 @@ def _start_proxy(plan: StagePlan, timeout: float, probe_path: str, log: Callable
         name=proxy.name,
         network=plan.network,
         environment={"PROXY_UPSTREAM": proxy.upstream},
-        ports={"80/tcp": proxy.port or None},
+        ports={PROXY_CONTAINER_PORT: proxy.port or None},
         labels=proxy.labels,
     )
-    port = host_port(container)
+    port = host_port(container, PROXY_CONTAINER_PORT)
     deadline = time.monotonic() + timeout
     status, body = None, ""
     while time.monotonic() < deadline:
