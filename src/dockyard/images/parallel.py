@@ -53,9 +53,11 @@ class SharedHelpers(Helpers):
         with self._lock:
             return Helpers.network.fget(self)  # type: ignore[attr-defined]
 
-    def environment(self, template: Mapping[str, str], also: tuple[str, ...] = ()) -> dict[str, str]:
+    def environment(
+        self, template: Mapping[str, str], also: tuple[str, ...] = (), database: str | None = None
+    ) -> dict[str, str]:
         with self._lock:
-            return super().environment(template, also)
+            return super().environment(template, also, database)
 
     def start(self, kinds: list[str]) -> None:
         with self._lock:

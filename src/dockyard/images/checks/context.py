@@ -3,7 +3,8 @@
 Static checks read the image's configuration and files; runtime checks share one container of
 the target, started with the site's environment for its service ([tool.dockyard.environment],
 [tool.dockyard.services.NAME] environment, [tool.dockyard.checks] environment) and the postgres
-and redis it names (runtime.helpers, one of each per run), and waited on until it is healthy.
+and redis it names (runtime.helpers, one of each per run; a database of its own on that postgres),
+and waited on until it is healthy.
 Everything started here carries the run's label, so the caller's `remove_labelled(run_id)`
 finds it whatever happened.
 """
@@ -126,7 +127,9 @@ class TargetContext:
             return Helpers({}).environment(_without_services(template))
         if not with_services:
             return self.helpers.environment(_without_services(template))
-        return self.helpers.environment(template, also=needs)
+        # a database of the target's own: targets that migrate at start, checked side by side,
+        # would race on one (two `migrate` runs creating the same tables)
+        return self.helpers.environment(template, also=needs, database=self.target)
 
     def running(self) -> Running:
         """Start the target's container (once); wait until healthy or out of startup budget."""
