@@ -7,6 +7,8 @@ nox -s tests -- -m "not engine"
 
 from __future__ import annotations
 
+import hashlib
+import json
 import signal
 from pathlib import Path
 
@@ -32,8 +34,27 @@ CLEANUP_SECONDS = {"interrupt_timeout": 5, "terminate_timeout": 120}
 
 
 def install(session: nox.Session, *groups: str) -> None:
-    """dockyard itself (editable) plus the named [dependency-groups] of pyproject.toml."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, *groups), "-e", ".")
+    """dockyard itself (editable) plus the named [dependency-groups] of pyproject.toml.
+
+    Skipped when the kept virtualenv already holds exactly that (same requirements, same
+    pyproject.toml, installed from this very checkout): dockyard is installed editable, so its code
+    is always current, and pip's ~5 s of checking what is already there is the largest part of a
+    warm `nox -s images`. A virtualenv shared by several checkouts (`--envdir`) is reinstalled when
+    the checkout changes, as its editable install points at the other one."""
+    requirements = [*nox.project.dependency_groups(PYPROJECT, *groups), "-e", "."]
+    stamp = Path(session.virtualenv.location) / "dockyard-installed.json"
+    wanted = json.dumps(
+        {
+            "requirements": requirements,
+            "pyproject": hashlib.sha256(Path("pyproject.toml").read_bytes()).hexdigest(),
+            "checkout": str(Path.cwd().resolve()),
+        }
+    )
+    if stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted:
+        session.log("dockyard and its requirements are installed already (pyproject.toml unchanged)")
+        return
+    session.install(*requirements)
+    stamp.write_text(wanted, encoding="utf-8")
 
 
 @nox.session

@@ -18,6 +18,11 @@ variable "BASE_IMAGE" {
 variable "CA_CERTS" {
   default = ""
 }
+# Names the pip and npm cache mounts; empty: the usual ones. `invoke bench` passes a new value
+# to measure a cold build whose cache mounts start empty (nobody else's caches are touched).
+variable "CACHE_SALT" {
+  default = ""
+}
 
 function "image" {
   params = [name]
@@ -47,6 +52,7 @@ target "_common" {
   dockerfile = "deployment/Dockerfile.multistage"
   args = {
     BASE_IMAGE = BASE_IMAGE
+    CACHE_SALT = CACHE_SALT
   }
   secret = CA_CERTS != "" ? ["id=ca-certs,src=${CA_CERTS}"] : []
 }

@@ -3,6 +3,7 @@ import os
 
 from celery import Celery
 
+from . import worker_ready  # noqa: F401  (the HEALTHCHECK's ready file)
 from .beat import BeatWatchdog
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

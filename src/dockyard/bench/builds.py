@@ -3,8 +3,10 @@
 Every build runs `docker buildx bake` (through `dockyard.build.runner.run_build`) on an export of the
 tracked files, under a tag unique to the run, so the developer's tree and images are untouched.
 A cold build passes `--no-cache`: the layer cache is ignored, not pruned, so nobody else's warm
-builds suffer. (Cache mounts, e.g. pip's and npm's download caches, are still used: that is what
-`--no-cache` means to BuildKit, and what CI sees on a builder that has built before.)
+builds suffer. `--no-cache` leaves BuildKit's cache mounts (pip's and npm's download caches) as they
+are; to start them empty too, the bench passes the bake variable CACHE_SALT, which the Dockerfile
+puts in the mounts' ids (`id=pip-${CACHE_SALT}`): a new value names new, empty mounts, and
+nobody else's mounts are touched or wiped.
 """
 
 from __future__ import annotations
@@ -42,9 +44,13 @@ class Builder:
     progress: Callable[[], Any]  # a context manager factory yielding an OnUpdate callback
     log: Callable[[str], None]
 
-    def bake(self, names: list[str], no_cache: bool = False) -> BuildResult:
+    def bake(self, names: list[str], no_cache: bool = False, variables: dict[str, str] | None = None) -> BuildResult:
         request = BuildRequest(
-            names=names, no_cache=no_cache, context_root=self.root, variables={"TAG": self.tag}, owned=True
+            names=names,
+            no_cache=no_cache,
+            context_root=self.root,
+            variables={**(variables or {}), "TAG": self.tag},
+            owned=True,
         )
         with self.progress() as on_update:
             return run_build(self.project, request, on_update=on_update, log=self.log)

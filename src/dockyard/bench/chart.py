@@ -217,6 +217,8 @@ def svg(report: BenchReport) -> str:
         "startup": "docker run -> healthy",
         "memory": "Idle memory",
         "checks": "nox -s images",
+        "cardfile": "The card's Dockerfile, same site, same run",
+        "scale": "The site, and the site 10x the size",
     }
     for row in rows:
         if row.metric.group != group:
@@ -261,7 +263,7 @@ ul {{ font-size: 13px; }}
 </style>
 </head>
 <body>
-<h1>Reference card's success metrics: the card's figures against this project's</h1>
+<h1>The project's Dockerfile against the reference card's figures and the card's own Dockerfile</h1>
 <p class="facts">{facts}</p>
 {svg(report)}
 {f"<h2>Ratios measured within this run</h2><ul>{ratios}</ul>" if ratios else ""}

@@ -79,6 +79,36 @@ def plan_edits(configured: dict[str, str] | None = None) -> list[Edit]:
     return edits
 
 
+# A project whose configured (or default) file is not tracked gets the first tracked file of these
+# names, in this order: a file a developer edits every day, never settings or a migration.
+EVERYDAY_FILES = {
+    "python": ("views.py", "tasks.py", "models.py"),
+    "template": (".html",),
+    "asset": (".js", ".ts", ".mjs"),
+}
+
+
+def everyday_file(files: list[str], kind: str) -> str | None:
+    """The file an everyday edit of `kind` changes in a project whose files are `files` (posix,
+    relative): the first in sorted order matching EVERYDAY_FILES, outside dependencies, migrations
+    and built output. None when there is none."""
+    skipped = {"node_modules", "migrations", "dist", "staticfiles", "tests", "deployment"}
+    candidates = sorted(f for f in files if not set(Path(f).parts) & skipped and not Path(f).name.startswith("test"))
+    for ending in EVERYDAY_FILES[kind]:
+        for name in candidates:
+            if name.endswith(ending) and (ending.startswith(".") or Path(name).name == ending):
+                return name
+    return None
+
+
+def edit_for(files: list[str], edit: Edit) -> Edit | None:
+    """`edit` when its file is among `files`, else the project's everyday file of that kind."""
+    if edit.path in files:
+        return edit
+    found = everyday_file(files, edit.kind)
+    return Edit(edit.kind, found) if found else None
+
+
 @contextlib.contextmanager
 def applied(root: Path, edit: Edit, marker: str) -> Iterator[Path]:
     """Apply `edit` under `root` (an export) while the block runs, then restore the file exactly."""

@@ -19,7 +19,7 @@ def run_bench(options: BenchOptions, sweep: bool = False) -> None:
         sweep_before_engine()
     from dockyard.bench.runner import execute, verdict
     from dockyard.cli.console import console, progress_console
-    from dockyard.cli.views.bench import bench_table
+    from dockyard.cli.views.bench import bench_tables
     from dockyard.cli.views.build import progress_for
 
     report, paths = execute(
@@ -28,7 +28,8 @@ def run_bench(options: BenchOptions, sweep: bool = False) -> None:
         progress=progress_for("auto"),
     )
     width = max(console.width, 120)
-    console.print(bench_table(report, details=width >= 170), width=width)
+    for table in bench_tables(report, details=width >= 170):
+        console.print(table, width=width)
     console.print(f"JSON: {paths['json']}  chart: {paths['chart']}  Markdown: {paths['markdown']}", markup=False)
     verdict(report, options.strict)
 
@@ -36,14 +37,18 @@ def run_bench(options: BenchOptions, sweep: bool = False) -> None:
 def parse_args(argv: list[str]) -> BenchOptions:
     parser = argparse.ArgumentParser(
         prog="bench/run.py",
-        description="Measure the reference card's success metrics on the reference site.",
+        description="Measure the project's Dockerfile beside the reference card's, on the reference site "
+        "and the sample projects.",
     )
     parser.add_argument("--skip-cold", action="store_true", help="leave out the cold (--no-cache) build")
     parser.add_argument(
         "--skip-checks",
         action="store_true",
-        help="leave out nox -s images and the image checks timed both ways",
+        help="leave out nox -s images (its checks concurrent and sequential)",
     )
+    parser.add_argument("--skip-card", action="store_true", help="leave out the card's Dockerfile")
+    parser.add_argument("--skip-scale", action="store_true", help="leave out the site 10x the size")
+    parser.add_argument("--skip-projects", action="store_true", help="leave out the sample projects")
     parser.add_argument(
         "--source",
         choices=SOURCES,
@@ -57,6 +62,9 @@ def parse_args(argv: list[str]) -> BenchOptions:
     return BenchOptions(
         skip_cold=args.skip_cold,
         skip_checks=args.skip_checks,
+        skip_card=args.skip_card,
+        skip_scale=args.skip_scale,
+        skip_projects=args.skip_projects,
         source=args.source,
         out_dir=args.out_dir,
         json_path=args.json_path,

@@ -2,6 +2,7 @@
 
     python -m dockyard.images_run [TARGET ...] [--source worktree|head] [--no-cache]
                                   [--keep-images] [--json PATH] [--junit PATH] [--progress auto|plain]
+                                  [--sequential]
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def parse_args(argv: list[str]) -> tuple[RunOptions, str]:
         default="auto",
         help="build output: a status line (auto) or BuildKit's full log (plain)",
     )
+    parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="check the targets one after another instead of at the same time (invoke bench compares the two)",
+    )
     args = parser.parse_args(argv)
     options = RunOptions(
         targets=args.targets,
@@ -47,6 +53,7 @@ def parse_args(argv: list[str]) -> tuple[RunOptions, str]:
         keep_images=args.keep_images,
         json_path=args.json_path,
         junit_path=args.junit_path,
+        sequential=args.sequential,
     )
     return options, args.progress
 

@@ -199,14 +199,12 @@ def _check(where: str, name: str, value: Any, meta: Mapping[str, Any]) -> Any:
         return MappingProxyType({str(k): v for k, v in value.items()})
     if kind == "env_table":
         if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-            raise wrong("a table of strings (variable = \"value\")")
+            raise wrong('a table of strings (variable = "value")')
         for variable, text in value.items():
             _check_template(where, f"{name}.{variable}", text)
         return MappingProxyType({str(k): v for k, v in value.items()})
     if kind == "scalar_table":
-        if not isinstance(value, dict) or not all(
-            isinstance(v, str | int | float | bool) for v in value.values()
-        ):
+        if not isinstance(value, dict) or not all(isinstance(v, str | int | float | bool) for v in value.values()):
             raise wrong("a table of strings, numbers or booleans")
         return MappingProxyType({str(k): v for k, v in value.items()})
     if kind == "values":
@@ -232,9 +230,7 @@ def _check_template(where: str, key: str, text: str) -> None:
         ) from None
     for name in names:
         if name not in PLACEHOLDERS:
-            raise ConfigError(
-                f"{where} {key}: unknown placeholder {{{name}}} (known: {', '.join(PLACEHOLDERS)})"
-            )
+            raise ConfigError(f"{where} {key}: unknown placeholder {{{name}}} (known: {', '.join(PLACEHOLDERS)})")
 
 
 def _as_table(value: Any, where: str) -> dict[str, Any]:
@@ -516,6 +512,9 @@ class BenchSettings:
     settle_seconds: float = number(10, positive=True)  # idle: this long after both services are healthy
     memory_samples: int = integer(5, minimum=1)  # rounds of `docker stats`, one second apart
     startup_timeout: float = number(180, positive=True)  # give up waiting for healthy after this long
+    # starts of web and of celery-unified, one after another; their time to healthy is the median
+    startup_rounds: int = integer(3, minimum=1)
+    projects: tuple[str, ...] = strings([])  # other projects measured too (directories with a pyproject.toml)
 
 
 # --------------------------------------------------------------------------- image checks
@@ -529,8 +528,8 @@ CHECK_NAMES = (
     "no_secrets",
     "healthy",
     "probe_fits",
-    "idle_memory",
     "celery_starts",
+    "idle_memory",
 )
 CHECK_SERVICES = ("redis", "postgres")  # what a target's container may need beside it
 _RUNTIME_CHECKS = ("non_root", "healthcheck", "image_size", "no_secrets", "healthy", "probe_fits", "idle_memory")
@@ -717,9 +716,7 @@ def checks_settings(
     roles = {s.target: s.role for s in services.values() if s.target and s.role}
     web = next((s.target for s in services.values() if s.role == "web" and s.target), None)
     site_env = dict(DEFAULT_ENVIRONMENT if environment is None else environment)
-    environments = {
-        s.target: MappingProxyType({**site_env, **s.environment}) for s in services.values() if s.target
-    }
+    environments = {s.target: MappingProxyType({**site_env, **s.environment}) for s in services.values() if s.target}
     settings = ChecksSettings(
         targets=targets,
         top=top,
@@ -779,9 +776,7 @@ class Settings:
             return self.services[name]
         except KeyError:
             known = ", ".join(self.services) or "none"
-            raise ConfigError(
-                f"no service {name!r} in [tool.dockyard.services] (known: {known})"
-            ) from None
+            raise ConfigError(f"no service {name!r} in [tool.dockyard.services] (known: {known})") from None
 
     def apps(self) -> dict[str, str]:
         """Service -> CapRover app, for the services that are deployed."""
@@ -829,8 +824,8 @@ _TABLES = {
     "bench": BenchSettings,
 }
 _MOVED = {
-    "apps": "give each service its app in [tool.dockyard.services.NAME] app = \"...\"",
-    "images": "give each service its image in [tool.dockyard.services.NAME] image = \"...\"",
+    "apps": 'give each service its app in [tool.dockyard.services.NAME] app = "..."',
+    "images": 'give each service its image in [tool.dockyard.services.NAME] image = "..."',
 }
 
 

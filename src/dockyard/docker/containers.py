@@ -42,6 +42,25 @@ class ContainerError(DockyardError):
     """A container could not be started, or did not behave as expected."""
 
 
+# Runs being cleaned up: they make no container or network any more (see `refuse_new`).
+_closed_runs: set[str] = set()
+
+
+def refuse_new(run: str | None = None) -> None:
+    """From now on `run` (default: this run) makes no container or network: a request made before
+    is undone as soon as the Engine answers it. A run whose threads may still be starting things
+    calls it before listing what to remove, so nothing is made after that list (issue 16)."""
+    _closed_runs.add(run or current_run_id())
+
+
+def _refused(labels: dict[str, str]) -> bool:
+    return labels.get(RUN_LABEL) in _closed_runs
+
+
+def _closed_error(what: str) -> ContainerError:
+    return ContainerError(f"not making {what}: the run is being cleaned up")
+
+
 def current_run_id() -> str:
     """The id this process labels its containers and networks with ($DOCKYARD_RUN_ID or random)."""
     return run_id()
@@ -109,6 +128,9 @@ def run_container(
     except ImageNotFound:
         raise ContainerError(f"image {image} is not present locally: build it first") from None
     name = name or unique_name()
+    labels = owner_labels(labels, kept)
+    if _refused(labels):
+        raise _closed_error(f"a container from {image}")
     container: Container | None = None
     try:
         # Each request is let finish before a signal is acted on (it is delivered when the block
@@ -121,7 +143,7 @@ def run_container(
                 environment=environment,
                 ports=_loopback_ports(ports),
                 network=network,
-                labels=owner_labels(labels, kept),
+                labels=labels,
                 detach=True,
                 **kwargs,
             )
@@ -140,6 +162,10 @@ def run_container(
             else:
                 _remove_by_name(name)
         raise
+    if _refused(labels):  # the run's cleanup started while the Engine made it: it may not have seen it
+        with cleanup_shield(), contextlib.suppress(*ENGINE_ERRORS):
+            force_remove(container)
+        raise _closed_error(f"a container from {image}")
     return container
 
 
@@ -168,13 +194,18 @@ def temporary_network(
     engine = client()
     network_name = name or unique_name("dockyard-net")
     network = None
+    labels = owner_labels(labels, kept=kept)
     try:
+        if _refused(labels):
+            raise _closed_error(f"network {network_name}")
         network = engine.networks.create(
             network_name,
             driver=kwargs.pop("driver", "bridge"),
-            labels=owner_labels(labels, kept=kept),
+            labels=labels,
             **kwargs,
         )
+        if _refused(labels):  # removed below: the run's cleanup may have listed the networks before
+            raise _closed_error(f"network {network_name}")
         yield network
     finally:
         with cleanup_shield():
@@ -353,13 +384,16 @@ def stats(container: Container) -> dict[str, Any]:
 
 def create_stopped(image: str, *, name: str, labels: dict[str, str] | None = None) -> Container:
     """A container created from `image` but never started (to read its files without running it)."""
+    labels = owner_labels(labels)
+    if _refused(labels):
+        raise _closed_error(f"a container from {image}")
     try:
         with shield():  # see run_container: the Engine's answer is awaited before a signal acts
-            return client().containers.create(
+            container = client().containers.create(
                 image,
                 command=["true"],
                 entrypoint=[],
-                labels=owner_labels(labels),
+                labels=labels,
                 name=name,
             )
     except ImageNotFound:
@@ -368,6 +402,11 @@ def create_stopped(image: str, *, name: str, labels: dict[str, str] | None = Non
         with cleanup_shield(), contextlib.suppress(*ENGINE_ERRORS):
             _remove_by_name(name)
         raise
+    if _refused(labels):  # see run_container
+        with cleanup_shield(), contextlib.suppress(*ENGINE_ERRORS):
+            force_remove(container)
+        raise _closed_error(f"a container from {image}")
+    return container
 
 
 def read_tree(

@@ -1,13 +1,18 @@
 """`nox -s images`: export the tracked files, build every target from them, check the images.
 
-    python -m dockyard.images.pipeline [TARGET ...] [--source worktree|head] [--no-cache]
-                                  [--keep-images] [--json PATH] [--junit PATH]
+    python -m dockyard.images_run [TARGET ...] [--source worktree|head] [--no-cache]
+                                  [--keep-images] [--json PATH] [--junit PATH] [--sequential]
 
 Steps: export (dockyard.images.export) -> bake under a tag unique to the run (dockyard.build.runner) -> run
 the checks each target's settings list (dockyard.images.checks) -> tables, JSON and JUnit XML
 (dockyard.images.reports) -> remove what the run created: containers, networks, images under the
 run's tag and the export, also after a failure, Ctrl-C or SIGTERM. The build cache is kept,
 so the next run is warm.
+
+The targets are checked at the same time, one thread each (dockyard.images.parallel), and the
+services they need (redis, postgres) start while the images build; each target's checks keep
+their order, and the results come in the targets' order, so the report is the same as when the
+targets are checked one after another (`--sequential`, which the bench times against).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dockyard.build.failure import BuildFailed
+from dockyard.build.preflight import refuse_unbuildable
 from dockyard.build.progress import Update
 from dockyard.build.runner import BuildRequest, BuildResult, run_build
 from dockyard.core import run_record
@@ -36,6 +42,7 @@ from dockyard.docker.images import remove_tagged
 from dockyard.dockerfile.bake import load_bake
 from dockyard.images.checks import CheckResult, run_checks, target_context
 from dockyard.images.export import Export, isolated_context
+from dockyard.images.parallel import CONTAINER_CHECKS, SharedHelpers, SharedTargetContext, in_parallel
 from dockyard.images.reports import ImagesReport, write_json, write_junit
 from dockyard.runtime.helpers import Helpers
 from dockyard.runtime.site import Site, load_site
@@ -60,6 +67,7 @@ class RunOptions:
     keep_images: bool = False
     json_path: Path | None = None  # relative paths are under the project root
     junit_path: Path | None = None
+    sequential: bool = False  # check the targets one after another (the bench's comparison)
 
 
 def run(
@@ -84,18 +92,20 @@ def run(
     )
     start = time.monotonic()
     try:
-        # the Engine is first contacted by the build, after it checked the Dockerfile (build.preflight):
-        # roles not configured come from the compose file and the Dockerfile's stages, not from images
+        # the Engine is first contacted after the Dockerfiles are checked (build.preflight): by the
+        # helpers starting early, or by the build. Roles not configured come from the compose file
+        # and the Dockerfile's stages, not from images
         site = load_site(project, image_command=lambda image: [])
         settings = project.settings.checks.with_roles(site.target_roles())
-        with _cleanup(run_id, tag, keep_images=options.keep_images, log=log):
+        with _cleanup(run_id, tag, keep_images=options.keep_images, log=log), contextlib.ExitStack() as stack:
             with isolated_context(project.root, options.source) as export:
-                log(
-                    f"export {export.files} tracked files ({export.bytes / 1e6:.1f} MB) "
-                    f"from the {export.source}"
-                )
+                log(f"export {export.files} tracked files ({export.bytes / 1e6:.1f} MB) from the {export.source}")
                 targets, to_build = _plan(project, settings, export, options.targets, tag)
                 report.targets = targets
+                if not options.sequential:  # the services start beside the build: its checks first
+                    _refuse_unbuildable(project, export, to_build, tag)
+                helpers = _helpers(site, run_id, settings, targets, options.sequential, log)
+                stack.callback(helpers.close)
                 log(f"build {', '.join(to_build)} as *:{tag}")
                 build_start = time.monotonic()
                 try:
@@ -109,7 +119,15 @@ def run(
                 report.images = {t.target: t.tag for t in built.targets}
                 report.sizes = {t.target: t.size_bytes for t in built.targets}
                 report.results = check_targets(
-                    targets, report.images, settings, run_id, log, site=site, project_files=export.root
+                    targets,
+                    report.images,
+                    settings,
+                    run_id,
+                    log,
+                    site=site,
+                    project_files=export.root,
+                    sequential=options.sequential,
+                    helpers=helpers,
                 )
     except DockyardError as exc:
         report.error = str(exc)
@@ -123,6 +141,13 @@ def run(
     return report
 
 
+def _refuse_unbuildable(project: Project, export: Export, names: list[str], tag: str) -> None:
+    """The build's own checks (names, Dockerfiles, no stage cycle), before anything contacts the Engine."""
+    bake_file = export.root / project.settings.bake_file
+    if bake_file.is_file():  # the build says so when it is missing
+        refuse_unbuildable(export.root, bake_file, names, {"TAG": tag})
+
+
 def check_targets(
     targets: list[str],
     images: dict[str, str],
@@ -131,28 +156,92 @@ def check_targets(
     log: Callable[[str], None],
     site: Site | None = None,
     project_files: Path | None = None,
+    sequential: bool = False,
+    helpers: Helpers | None = None,
 ) -> list[CheckResult]:
-    """Run each target's checks; the postgres and redis they need are started once and shared."""
-    results: list[CheckResult] = []
-    helpers = Helpers(lambda kind: helper_image(site, settings, kind, log), run_id=run_id, prefix="dockyard-checks")
+    """Run each target's checks, the targets at the same time (one after another with
+    `sequential`); the postgres and redis they need are started once and shared. The results are
+    in the targets' order, each target's in its checks' order, either way."""
+    own_helpers = helpers is None
+    if helpers is None:
+        helpers = _new_helpers(site, run_id, settings, sequential, log)
+    common = {"settings": settings, "run_id": run_id, "helpers": helpers, "log": log, "images": images}
+    common |= {"project_files": project_files, "celery_app": site.celery_app if site is not None else None}
     try:
-        for target in targets:
-            target_settings = settings.for_target(target)
-            log(f"check {target} ({len(target_settings.checks)} checks)")
-            with target_context(
-                target=target,
-                image=images[target],
-                settings=target_settings,
-                run_id=run_id,
-                peers=images,
-                helpers=helpers,
-                project_files=project_files,
-                celery_app=site.celery_app if site is not None else None,
-            ) as ctx:
-                results += run_checks(ctx, on_result=lambda r: log(progress_line(r)))
+        if sequential:
+            results: list[CheckResult] = []
+            for target in targets:
+                results += _check_target(target, **common)
+            return results
+        if not isinstance(helpers, SharedHelpers):
+            raise TypeError("checking targets at the same time needs SharedHelpers")
+        per_target = in_parallel(
+            targets, lambda target, stop_point: _check_target(target, **common, stop_point=stop_point), run_id
+        )
+        return [result for results in per_target for result in results]
     finally:
-        helpers.close()
-    return results
+        if own_helpers:
+            helpers.close()
+
+
+def _check_target(
+    target: str,
+    images: dict[str, str],
+    settings: ChecksSettings,
+    run_id: str,
+    helpers: Helpers,
+    log: Callable[[str], None],
+    project_files: Path | None,
+    celery_app: str | None,
+    stop_point: Callable[[], None] | None = None,
+) -> list[CheckResult]:
+    """One target's checks in their order. With `stop_point` (checked between two checks), the
+    target's container starts ahead, while the checks that read the image run."""
+    target_settings = settings.for_target(target)
+    log(f"check {target} ({len(target_settings.checks)} checks)")
+
+    def done(result: CheckResult) -> None:
+        log(progress_line(result))
+        if stop_point is not None:
+            stop_point()
+
+    kwargs = {
+        "target": target,
+        "image": images[target],
+        "settings": target_settings,
+        "run_id": run_id,
+        "peers": images,
+        "helpers": helpers,
+        "project_files": project_files,
+        "celery_app": celery_app,
+    }
+    if stop_point is None:
+        with target_context(**kwargs) as ctx:
+            return run_checks(ctx, on_result=done)
+    ctx = SharedTargetContext(**kwargs)
+    try:
+        if CONTAINER_CHECKS & set(target_settings.checks):
+            ctx.start_early()
+        return run_checks(ctx, on_result=done)
+    finally:
+        ctx.close()
+
+
+def _new_helpers(
+    site: Site | None, run_id: str, settings: ChecksSettings, sequential: bool, log: Callable[[str], None]
+) -> Helpers:
+    kind = Helpers if sequential else SharedHelpers
+    return kind(lambda name: helper_image(site, settings, name, log), run_id=run_id, prefix="dockyard-checks")
+
+
+def _helpers(
+    site: Site, run_id: str, settings: ChecksSettings, targets: list[str], sequential: bool, log: Callable[[str], None]
+) -> Helpers:
+    """The run's postgres and redis; unless sequential, they start now, beside the build."""
+    helpers = _new_helpers(site, run_id, settings, sequential, log)
+    if isinstance(helpers, SharedHelpers):
+        helpers.start_early(sorted({need for t in targets for need in settings.for_target(t).services_needed}))
+    return helpers
 
 
 def helper_image(site: Site | None, settings: ChecksSettings, kind: str, log: Callable[[str], None]) -> str:

@@ -12,6 +12,7 @@ label, and `close()` (or the run's `remove_labelled`) takes it away.
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
@@ -53,6 +54,7 @@ class Helpers:
         self._stack = contextlib.ExitStack()
         self._network: str | None = None
         self._helpers: dict[str, Helper] = {}
+        self._databases: dict[str, dict[str, str]] = {}  # own database name -> the values pointing at it
         self._secret = secrets.token_urlsafe(40)  # never printed; handed to the site's containers only
         self.kept = False  # set before the first start: left running on purpose (--keep), never reaped
 
@@ -87,13 +89,31 @@ class Helpers:
             out.append("redis")
         return out
 
-    def environment(self, template: Mapping[str, str], also: tuple[str, ...] = ()) -> dict[str, str]:
-        """`template` filled: the helpers it names (and those in `also`) started and healthy first."""
+    def environment(
+        self, template: Mapping[str, str], also: tuple[str, ...] = (), database: str | None = None
+    ) -> dict[str, str]:
+        """`template` filled: the helpers it names (and those in `also`) started and healthy first.
+        With `database`, the database placeholders name a database of that name of its own on the
+        postgres (made once): containers that migrate at start, side by side, never race."""
         self.start([*self.needs(template), *also])
         values = {"secret_key": self._secret}
         for helper in self._helpers.values():
             values.update(helper.values)
+        if database is not None and "postgres" in self._helpers:
+            values.update(self._own_database(database))
         return {key: fill(value, values) for key, value in template.items()}
+
+    def _own_database(self, name: str) -> dict[str, str]:
+        if name not in self._databases:
+            helper = self._helpers["postgres"]
+            db = re.sub(r"[^a-z0-9_]", "_", name.lower())[:48] or "site"
+            user, password = DATABASE["postgres_user"], helper.values["postgres_password"]
+            code, output = containers.exec_text(helper.container, ["createdb", "--username", user, db])
+            if code != 0:
+                raise DockyardError(f"could not create database {db} on {helper.name}: {output.strip()[:200]}")
+            url = f"postgres://{user}:{password}@{helper.name}:5432/{db}"
+            self._databases[name] = {"database_url": url, "postgres_db": db}
+        return self._databases[name]
 
     def start(self, kinds: list[str]) -> None:
         """Start what `kinds` lists (all at once), then wait until each is healthy."""

@@ -1,7 +1,6 @@
 """What the bench relies on the Engine for, tried on small local images (no reference build needed).
 
-- a derived image with the card's HEALTHCHECK loses the start interval, and turns healthy one
-  interval late (the reason the card's way is slow);
+- without a start interval a HEALTHCHECK turns healthy one interval late (the card's way is slow);
 - time to healthy and `docker stats` memory of a running container;
 - a one-file edit in an export invalidates only the steps after it (cached/total steps);
 - redis + postgres for celery-unified, with a new database per start.
@@ -17,7 +16,7 @@ from pathlib import Path
 import docker.errors
 import pytest
 
-from dockyard.bench import cardway, runtime
+from dockyard.bench import runtime
 from dockyard.bench.builds import Builder, cached_percent
 from dockyard.bench.edits import Edit
 from dockyard.core.project import Project
@@ -60,30 +59,6 @@ def images():
             client().images.remove(tag, force=True)
 
 
-def test_card_image_replaces_the_healthcheck_and_drops_the_start_interval(images):
-    own = images(
-        "own",
-        f"FROM {BASE}\nHEALTHCHECK --interval=30s --start-period=40s --start-interval=1s "
-        'CMD true\nCMD ["sleep", "600"]\n',
-    )
-    card = cardway.build_card_image(own, "web", f"dockyard-test/bench-card:{RUN}")
-    try:
-        attrs = client().images.get(card).attrs
-        health = attrs["Config"]["Healthcheck"]
-        assert health["Test"] == ["CMD-SHELL", "curl -f http://127.0.0.1:80/health/ || exit 1"]
-        assert health["Interval"] == 30_000_000_000 and health["StartPeriod"] == 40_000_000_000
-        assert not health.get("StartInterval")
-        assert attrs["RootFS"]["Layers"] == client().images.get(own).attrs["RootFS"]["Layers"]  # metadata only
-        assert attrs["Config"]["Cmd"] == ["sleep", "600"]
-    finally:
-        client().images.remove(card, force=True)
-
-
-def test_card_image_from_a_missing_image_is_one_clear_error():
-    with pytest.raises(cardway.CardWayError, match="could not derive web with the card's HEALTHCHECK"):
-        cardway.build_card_image(f"dockyard-test/no-such-image:{RUN}", "web", f"dockyard-test/bench-x:{RUN}")
-
-
 def test_time_to_healthy_start_interval_against_no_start_interval_and_memory(images):
     # Ready after ~1 s. With a 1 s start interval it is healthy soon after; without one, the
     # first probe waits a whole interval (Engine < 27) or the 5 s default start interval (27+).
@@ -117,6 +92,27 @@ def test_a_container_that_exits_is_reported_not_timed(images):
         _c, startup = runtime.seconds_to_healthy(dies, stack, 20, name=containers.unique_name("bench-dies"))
     assert startup.status == "exited" and startup.seconds is None
     assert "exited with code 3" in startup.reason
+
+
+def test_median_startup_keeps_only_the_last_container_and_reports_the_median(images):
+    ready = 'CMD ["sh", "-c", "sleep 0.5; touch /tmp/ready; exec sleep 600"]'
+    fast = images(
+        "median",
+        f"FROM {BASE}\nHEALTHCHECK --interval=8s --start-period=30s --start-interval=0.5s "
+        f"CMD test -f /tmp/ready\n{ready}\n",
+    )
+    environments = iter([{"N": "1"}, {"N": "2"}, {"N": "3"}])
+    with contextlib.ExitStack() as stack:
+        kept, figure, starts = runtime.median_startup(
+            fast, stack, 30, 3, lambda: next(environments), name_prefix="bench-median"
+        )
+        assert [s.status for s in starts] == ["healthy"] * 3
+        assert figure.seconds == round(sorted(s.seconds for s in starts)[1], 2)
+        mine = client().containers.list(all=True, filters={"ancestor": fast})
+        assert [c.id for c in mine] == [kept.id]  # the first two were removed once timed
+        assert "N=3" in kept.attrs["Config"]["Env"]  # each start had its own environment
+    with pytest.raises(docker.errors.NotFound):
+        client().containers.get(kept.id)
 
 
 def _tiny_project(root: Path) -> Project:
@@ -166,7 +162,7 @@ def test_services_give_each_celery_start_its_own_database():
             pytest.skip(f"{image} is missing: run invoke base.bootstrap")
     with contextlib.ExitStack() as stack:
         services = runtime.Services(stack, "dockyard-local/redis:7", "dockyard-local/postgres:15")
-        first, second = services.celery_environment(), services.celery_environment()
+        first, second = services.environment(), services.environment()
         assert first["DATABASE_URL"] != second["DATABASE_URL"]
         assert first["CELERY_BROKER_URL"] != second["CELERY_BROKER_URL"]
         code, listing = containers.exec_text(services.postgres, ["psql", "--username", "bench", "-lqt"])

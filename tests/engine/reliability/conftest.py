@@ -110,11 +110,12 @@ def live_run(scope: Scope) -> Iterator[LiveRun]:
 @pytest.fixture(scope="module")
 def site_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository with what a clone of dockyard holds for `nox -s images` and `invoke bench`:
-    the package, the site, the deployment, the noxfile and tasks.py, all tracked."""
+    the package, the site, the deployment, the noxfile and tasks.py, and the sample projects that
+    `[tool.dockyard.bench] projects` names (the bench refuses to start without them), all tracked."""
     dest = tmp_path_factory.mktemp("site") / "repo"
     dest.mkdir()
-    wanted = ["app", "deployment", "src", "bench", "pyproject.toml", "noxfile.py", "tasks.py", "README.md",
-              ".dockerignore", ".gitignore"]
+    wanted = ["app", "deployment", "src", "bench", "tests/samples", "pyproject.toml", "noxfile.py", "tasks.py",
+              "README.md", ".dockerignore", ".gitignore"]
     listed = git(REPO_ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *wanted)
     for rel in filter(None, listed.split("\0")):
         src = REPO_ROOT / rel

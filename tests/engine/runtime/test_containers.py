@@ -112,3 +112,71 @@ def test_http_get_does_not_raise_on_refused_connection():
     status, body = http_get("http://127.0.0.1:1/health/", timeout=2)
     assert status is None
     assert "refused" in body.lower()
+
+
+def _made_for(docker_client, run: str) -> tuple[list, list]:
+    selector = {"label": f"{ct.RUN_LABEL}={run}"}
+    return docker_client.containers.list(all=True, filters=selector), docker_client.networks.list(filters=selector)
+
+
+def test_a_run_being_cleaned_up_makes_nothing(docker_client):
+    run = f"pytest-closed-{uuid.uuid4().hex[:8]}"
+    labels = {ct.RUN_LABEL: run}
+    ct.refuse_new(run)
+    with pytest.raises(ct.ContainerError, match="being cleaned up"):
+        ct.run_container(DEBIAN, labels=labels, command=["sleep", "60"])
+    with pytest.raises(ct.ContainerError, match="being cleaned up"):
+        ct.create_stopped(DEBIAN, name=ct.unique_name("pytest-closed"), labels=labels)
+    with pytest.raises(ct.ContainerError, match="being cleaned up"):
+        with ct.temporary_network(labels=labels):
+            pass
+    assert _made_for(docker_client, run) == ([], [])
+
+
+class _CleanupStartsDuringCreate:
+    """The real Engine client, except that the run's clean-up starts (refuse_new) while the Engine
+    makes a container or network: the moment a thread of the run cannot see coming."""
+
+    def __init__(self, engine, run: str):
+        self._engine, self._run = engine, run
+
+    def __getattr__(self, name):
+        return getattr(self._engine, name)
+
+    @property
+    def containers(self):
+        return _Creating(self._engine.containers, self._run)
+
+    @property
+    def networks(self):
+        return _Creating(self._engine.networks, self._run)
+
+
+class _Creating:
+    def __init__(self, collection, run: str):
+        self._collection, self._run = collection, run
+
+    def __getattr__(self, name):
+        return getattr(self._collection, name)
+
+    def create(self, *args, **kwargs):
+        made = self._collection.create(*args, **kwargs)
+        ct.refuse_new(self._run)
+        return made
+
+
+@pytest.mark.parametrize("make", ["run_container", "create_stopped", "temporary_network"])
+def test_what_the_engine_made_as_the_cleanup_started_is_removed(docker_client, monkeypatch, make):
+    run = f"pytest-closing-{uuid.uuid4().hex[:8]}"
+    labels = {ct.RUN_LABEL: run}
+    engine = ct.client()
+    monkeypatch.setattr(ct, "client", lambda: _CleanupStartsDuringCreate(engine, run))
+    with pytest.raises(ct.ContainerError, match="being cleaned up"):
+        if make == "run_container":
+            ct.run_container(DEBIAN, labels=labels, command=["sleep", "60"])
+        elif make == "create_stopped":
+            ct.create_stopped(DEBIAN, name=ct.unique_name("pytest-closing"), labels=labels)
+        else:
+            with ct.temporary_network(labels=labels):
+                pass
+    assert _made_for(docker_client, run) == ([], [])

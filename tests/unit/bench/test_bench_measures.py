@@ -69,6 +69,13 @@ def test_nox_argv_times_the_session_as_typed_and_keeps_reports_out_of_the_develo
     assert warm == ["/x/nox", "--install-only", "--non-interactive", "-s", "images"]
 
 
+def test_the_sequential_run_passes_the_pipeline_s_switch_and_writes_its_own_report(tmp_path):
+    argv = checks_timing.nox_images_argv("/x/nox", tmp_path, sequential=True)
+    assert argv[4:6] == ["--", "--sequential"]
+    assert str(tmp_path / "nox-images-sequential.json") in argv
+    assert str(tmp_path / "nox-images.json") not in argv
+
+
 def test_nox_run_detail_reads_the_session_report():
     run = checks_timing.NoxRun(
         argv=[],
@@ -82,37 +89,10 @@ def test_nox_run_detail_reads_the_session_report():
             "summary": {"checks": 27, "failed": 2},
         },
     )
-    assert run.detail() == "build 21 s; session overhead (virtualenv, install) 18 s; 25/27 checks passed; exit 1"
-    assert run.to_dict()["checks"] == {"checks": 27, "failed": 2}
-
-
-def test_checks_run_detail_and_healthy_seconds():
-    run = checks_timing.ChecksRun(
-        images={},
-        wall_seconds=50.0,
-        results=[
-            {"target": "web", "name": "healthy", "passed": True, "value": 5.2},
-            {"target": "celery-unified", "name": "healthy", "passed": False, "value": None},
-            {"target": "web", "name": "non_root", "passed": True},
-        ],
+    assert run.detail() == (
+        "build 21 s; checks and clean-up 41 s; nox and Python start-up 18 s; 25/27 checks passed; exit 1"
     )
-    assert run.healthy_seconds() == {"web": 5.2, "celery-unified": None}
-    assert run.detail() == "2/3 checks passed; web healthy 5 s, celery-unified not healthy"
-
-
-def test_derived_card_way_swaps_the_check_time():
-    assert checks_timing.derived_card_way(70.0, 40.0, 130.0) == 160.0
-    assert checks_timing.derived_card_way(30.0, 40.0, 130.0) == 130.0  # never negative
-
-
-def test_startup_budget_is_raised_for_every_target_and_nothing_else_changes():
-    config = {"startup_seconds": 60, "web": {"image_size_mb": 300, "startup_seconds": 30}}
-    settings = load_settings({"checks": config}).checks
-    raised = checks_timing.with_startup_budget(settings, 240)
-    assert all(raised.for_target(t).startup_seconds == 240 for t in (*settings.targets, "other"))
-    assert raised.for_target("web").image_size_mb == 300
-    assert raised.targets == settings.targets
-    assert settings.for_target("web").startup_seconds == 30  # the original is untouched
+    assert run.to_dict()["checks"] == {"checks": 27, "failed": 2}
 
 
 def test_has_images_session_asks_nox_itself(tmp_path):
@@ -128,6 +108,8 @@ def test_has_images_session_asks_nox_itself(tmp_path):
 
 def test_bench_settings_defaults_and_validation():
     assert load_settings({}).bench.settle_seconds == 10
+    assert load_settings({}).bench.projects == ()
+    assert load_settings({"bench": {"projects": ["tests/samples/ledger"]}}).bench.projects == ("tests/samples/ledger",)
     with pytest.raises(ConfigError, match=r"\[tool.dockyard.bench\] has no key 'settle'"):
         load_settings({"bench": {"settle": 3}})
     with pytest.raises(ConfigError, match="memory_samples must be an integer >= 1, got 0"):
@@ -146,6 +128,8 @@ def test_command_line_options():
         json_path=Path("out/b.json"),
         strict=True,
     )
+    parts = parse_args(["--skip-card", "--skip-scale", "--skip-projects", "--skip-checks"])
+    assert (parts.skip_card, parts.skip_scale, parts.skip_projects, parts.skip_checks) == (True, True, True, True)
     with pytest.raises(SystemExit):
         parse_args(["--source", "stash"])
 
@@ -169,7 +153,10 @@ def test_outputs_json_chart_and_markdown_side_by_side(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert paths["json"].stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's 0600
-    assert "| web image | 120 MB | ~1.1 GB | 9.2x smaller | <= 200 MB | met |" in paths["markdown"].read_text()
+    text = paths["markdown"].read_text()
+    assert "| web image | 120 MB | ~1.1 GB | 9.2x smaller | <= 200 MB | met |" in text
+    assert "| web image | 120 MB | not run | - | <= 200 MB | met |" in text  # the side-by-side row
+    assert (tmp_path / "results" / "latest.md").read_text() == text
 
 
 def test_a_failed_measurement_gives_one_line_and_names_a_vanished_engine():

@@ -1,4 +1,4 @@
-"""`invoke bench`: the reference card's success metrics, measured on the reference site."""
+"""`invoke bench`: the project's Dockerfile beside the reference card's, measured on the same site."""
 
 from __future__ import annotations
 
@@ -10,20 +10,36 @@ from dockyard.cli.tasks._task import task
 @task(
     makes=True,
     help={
-        "skip-cold": "leave out the cold build (bake --no-cache essential), ~2-3 min on 2 cores",
-        "skip-checks": "leave out `nox -s images` and the checks timed with both HEALTHCHECKs",
+        "skip-cold": "leave out the cold builds (bake --no-cache essential, both Dockerfiles), ~2 min on 2 cores",
+        "skip-checks": "leave out `nox -s images` (its checks concurrent and sequential), ~1.5 min",
+        "skip-card": "leave out the card's Dockerfile (bench/card/Dockerfile.card), ~4 min",
+        "skip-scale": "leave out the site 10x the size, ~1 min",
+        "skip-projects": "leave out the sample projects ([tool.dockyard.bench] projects), ~4 min",
         "source": "build from the tracked files as they are ('worktree') or as committed ('head')",
         "out": "results directory (default [tool.dockyard.bench] out_dir, bench/results)",
         "json": "also write the JSON report to this path (the HTML chart goes next to it)",
         "strict": "exit non-zero when a figure misses its target",
     }
 )
-def bench(c, skip_cold=False, skip_checks=False, source="worktree", out=None, json=None, strict=False):
-    """Measure builds, sizes, startup, idle memory and `nox -s images` against the card's figures.
+def bench(
+    c,
+    skip_cold=False,
+    skip_checks=False,
+    skip_card=False,
+    skip_scale=False,
+    skip_projects=False,
+    source="worktree",
+    out=None,
+    json=None,
+    strict=False,
+):
+    """Measure builds, sizes, startup, memory and `nox -s images`, beside the card's Dockerfile.
 
-    Builds from an export of the tracked files under a tag unique to the run and removes what it
-    made afterwards (the build cache is kept). Prints a table; writes JSON, an HTML chart and a
-    Markdown table under bench/results/.
+    Builds the project's Dockerfile and the card's (bench/card/Dockerfile.card) from exports of the
+    tracked files with the same bake, under tags unique to the run, times `nox -s images` with its
+    checks concurrent and sequential, grows the site 10 times, measures the sample projects, and
+    removes what it made afterwards (the build cache is kept). Prints the tables; writes JSON, an
+    HTML chart and Markdown under bench/results/ (latest.md beside the run directories).
     """
     from dockyard.bench.runner import BenchOptions
     from dockyard.cli.bench import run_bench
@@ -32,6 +48,9 @@ def bench(c, skip_cold=False, skip_checks=False, source="worktree", out=None, js
         BenchOptions(
             skip_cold=skip_cold,
             skip_checks=skip_checks,
+            skip_card=skip_card,
+            skip_scale=skip_scale,
+            skip_projects=skip_projects,
             source=source,
             out_dir=Path(out) if out else None,
             json_path=Path(json) if json else None,

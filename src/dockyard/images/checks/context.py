@@ -3,7 +3,8 @@
 Static checks read the image's configuration and files; runtime checks share one container of
 the target, started with the site's environment for its service ([tool.dockyard.environment],
 [tool.dockyard.services.NAME] environment, [tool.dockyard.checks] environment) and the postgres
-and redis it names (runtime.helpers, one of each per run), and waited on until it is healthy.
+and redis it names (runtime.helpers, one of each per run; a database of its own on that postgres),
+and waited on until it is healthy.
 Everything started here carries the run's label, so the caller's `remove_labelled(run_id)`
 finds it whatever happened.
 """
@@ -36,6 +37,7 @@ class Running:
     container: Container
     outcome: HealthOutcome
     started: float  # time.monotonic() at start
+    ended: float = 0.0  # time.monotonic() when the start ended (healthy, or out of budget)
     settled: bool = False
 
 
@@ -125,7 +127,9 @@ class TargetContext:
             return Helpers({}).environment(_without_services(template))
         if not with_services:
             return self.helpers.environment(_without_services(template))
-        return self.helpers.environment(template, also=needs)
+        # a database of the target's own: targets that migrate at start, checked side by side,
+        # would race on one (two `migrate` runs creating the same tables)
+        return self.helpers.environment(template, also=needs, database=self.target)
 
     def running(self) -> Running:
         """Start the target's container (once); wait until healthy or out of startup budget."""
@@ -143,14 +147,15 @@ class TargetContext:
             )
             self._stack.callback(containers.remove_quietly, container)
             outcome = wait_healthy(container, float(self.settings.startup_seconds))
-            self._running = Running(container=container, outcome=outcome, started=started)
+            self._running = Running(container=container, outcome=outcome, started=started, ended=time.monotonic())
         return self._running
 
     def settled(self) -> Running:
-        """The running container, `settle_seconds` after its start ended (for idle measurements)."""
+        """The running container, `settle_seconds` after its start ended (for idle measurements):
+        the time other checks took since then counts towards it."""
         running = self.running()
         if not running.settled:
-            time.sleep(float(self.settings.settle_seconds))
+            time.sleep(max(0.0, float(self.settings.settle_seconds) - (time.monotonic() - running.ended)))
             running.settled = True
         return running
 
