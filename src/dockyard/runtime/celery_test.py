@@ -27,7 +27,7 @@ from dockyard.docker.containers import (
 from dockyard.runtime import celery_evidence, celery_logs
 from dockyard.runtime.health import wait_healthy
 from dockyard.runtime.helpers import Helpers
-from dockyard.runtime.steps import StepFailed, StepResult, Steps
+from dockyard.runtime.steps import StepFailed, StepResult, Steps, start_helpers
 
 STRUCTURED_EVERY = 5.0  # seconds between asking Celery itself while the log says nothing yet
 
@@ -76,15 +76,7 @@ def run_celery_test(
     container: Container | None = None
     try:
         try:
-            needs = helpers.needs(environment)
-            if needs:
-                with steps.run(" + ".join(needs)) as note:
-                    try:
-                        helpers.start(needs)
-                    except Exception as exc:  # noqa: BLE001 - a DockyardError or an engine error, one line
-                        raise StepFailed(str(exc).splitlines()[0]) from None
-                    report.containers += helpers.started
-                    note["detail"] = ", ".join(helpers.started) + " healthy"
+            report.containers += start_helpers(steps, helpers, environment)
             with steps.run(f"start {image}") as note:
                 container = run_container(
                     image,

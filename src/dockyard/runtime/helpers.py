@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from dockyard.core.errors import DockyardError
-from dockyard.core.settings import BROKER_PLACEHOLDERS, DATABASE_PLACEHOLDERS, fill, placeholders
+from dockyard.core.settings import fill, needs_of
 from dockyard.docker import containers
 from dockyard.docker.client import Container
 from dockyard.docker.containers import RUN_LABEL, current_run_id
@@ -80,14 +80,9 @@ class Helpers:
         return self.network if self.needs(template) and self._helpers else None
 
     def needs(self, template: Mapping[str, str]) -> list[str]:
-        """The helpers `template`'s placeholders need: postgres, redis."""
-        names = {n for value in template.values() for n in placeholders(value)}
-        out = []
-        if names & set(DATABASE_PLACEHOLDERS):
-            out.append("postgres")
-        if names & set(BROKER_PLACEHOLDERS):
-            out.append("redis")
-        return out
+        """The helpers `template`'s placeholders need, in the order they start: postgres, redis."""
+        needed = needs_of(template)
+        return [kind for kind in ("postgres", "redis") if kind in needed]
 
     def environment(
         self, template: Mapping[str, str], also: tuple[str, ...] = (), database: str | None = None

@@ -6,6 +6,12 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from dockyard.runtime.helpers import Helpers
 
 
 @dataclass
@@ -56,3 +62,18 @@ class Steps:
     @property
     def ok(self) -> bool:
         return bool(self.items) and all(s.ok for s in self.items)
+
+
+def start_helpers(steps: Steps, helpers: Helpers, environment: Mapping[str, str]) -> list[str]:
+    """The step that starts the postgres/redis `environment`'s placeholders name, and waits until
+    they are healthy (no step when it names none); returns the containers started."""
+    needs = helpers.needs(environment)
+    if not needs:
+        return []
+    with steps.run(" + ".join(needs)) as note:
+        try:
+            helpers.start(needs)
+        except Exception as exc:  # noqa: BLE001 - a DockyardError or an engine error, one line
+            raise StepFailed(str(exc).splitlines()[0]) from None
+        note["detail"] = ", ".join(helpers.started) + " healthy"
+    return helpers.started

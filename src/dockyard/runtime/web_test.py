@@ -26,7 +26,7 @@ from dockyard.runtime.answer import Endpoint
 from dockyard.runtime.health import wait_healthy
 from dockyard.runtime.helpers import Helpers
 from dockyard.runtime.http import http_get
-from dockyard.runtime.steps import StepFailed, StepResult, Steps
+from dockyard.runtime.steps import StepFailed, StepResult, Steps, start_helpers
 
 
 @dataclass
@@ -73,15 +73,7 @@ def run_web_test(
     try:
         try:
             helpers.kept = keep  # what --keep leaves is labelled as kept, the postgres/redis too
-            needs = helpers.needs(environment)
-            if needs:
-                with steps.run(" + ".join(needs)) as note:
-                    try:
-                        helpers.start(needs)
-                    except Exception as exc:  # noqa: BLE001 - a DockyardError or an engine error, one line
-                        raise StepFailed(str(exc).splitlines()[0]) from None
-                    report.helpers = helpers.started
-                    note["detail"] = ", ".join(helpers.started) + " healthy"
+            report.helpers = start_helpers(steps, helpers, environment)
             with steps.run("start") as note:
                 container = run_container(
                     image,
