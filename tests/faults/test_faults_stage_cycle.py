@@ -13,19 +13,21 @@ from faults.harness import Result, Sandbox, assert_no_traceback, expect_failure
 
 DOCKERFILE = "deployment/Dockerfile.multistage"
 
+# a line only runtime-full has: the edits below go into that stage
+RUNTIME_FULL_LINE = "COPY --link --from=builder --chown=1000:1000 /opt/node_modules /code/node_modules\n"
+
 # (name, edit of the reference Dockerfile, stages the error must name)
 CYCLES = {
     # the repro: celery-unified is FROM runtime-full, and runtime-full copies from it
     "copy-from-child": (
-        "COPY --link --from=builder /opt/venv /opt/venv\n",
-        "COPY --link --from=builder /opt/venv /opt/venv\n"
-        "COPY --link --from=celery-unified /etc/hostname /tmp/cyc\n",
+        RUNTIME_FULL_LINE,
+        RUNTIME_FULL_LINE + "COPY --link --from=celery-unified /etc/hostname /tmp/cyc\n",
         ("runtime-full", "celery-unified"),
     ),
     # a stage copying from itself
     "copy-from-self": (
-        "COPY --link --from=builder /opt/venv /opt/venv\n",
-        "COPY --link --from=builder /opt/venv /opt/venv\nCOPY --from=runtime-full /etc/hostname /tmp/cyc\n",
+        RUNTIME_FULL_LINE,
+        RUNTIME_FULL_LINE + "COPY --from=runtime-full /etc/hostname /tmp/cyc\n",
         ("runtime-full",),
     ),
     # the cycle closes through a RUN --mount from= instead of COPY --from
