@@ -5,7 +5,7 @@ it makes them, in one small JSON file of its own:
 
     <state dir>/<run id>-<pid>.json
     {"run": ..., "host": ..., "pid": ..., "started": ..., "created": ..., "command": [...],
-     "tags": ["dockyard.local/refsite-web:images-1a2b3c4d", ...], "tempdirs": ["/tmp/dockyard-..."]}
+     "tags": ["dockyard.local/mysite-web:images-1a2b3c4d", ...], "tempdirs": ["/tmp/dockyard-..."]}
 
 and drops each entry once it removed the thing. A run that cleaned up after itself therefore has
 no record; a run that was killed leaves one, and the reaper (dockyard.prune.stale) removes what

@@ -401,7 +401,7 @@ class RegistrySettings:
     """`[tool.dockyard.registry]`: where `invoke push` puts the SHA-tagged images (docs/stage.md)."""
 
     url: str = text("127.0.0.1:5000")  # host:port (or http(s)://host:port); DOCKYARD_REGISTRY wins
-    namespace: str = text("")  # a path under the registry: 127.0.0.1:5000/NAMESPACE/refsite-web
+    namespace: str = text("")  # a path under the registry: 127.0.0.1:5000/NAMESPACE/mysite-web
     timeout: float = number(10, positive=True)  # seconds for one request to the registry
     cache: bool = flag(False)  # every build.* takes its cache from the registry (--cache-from-registry)
     cache_tag: str = text("latest")  # the moving tag push also writes and builds take cache from ("": none)

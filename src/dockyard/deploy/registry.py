@@ -74,7 +74,7 @@ class Registry:
     def repository_for(self, image: str) -> str:
         """The repository path in this registry for a service's image repository (no tag).
 
-        `dockyard.local/refsite-web` -> `refsite-web` (or `NAMESPACE/refsite-web`): the image's own
+        `dockyard.local/mysite-web` -> `mysite-web` (or `NAMESPACE/mysite-web`): the image's own
         registry host is replaced; an image already in this registry keeps its path.
         """
         repository = parse_ref(image).repository
