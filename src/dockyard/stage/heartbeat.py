@@ -2,7 +2,8 @@
 
 The site's periodic task (`[tool.dockyard.stage] heartbeat_model`, else the model of
 `[tool.dockyard.celery.heartbeat]`, written every `heartbeat_seconds`) leaves one row per run.
-Read through the site's own ORM (`manage.py shell` in a web task), so any database works. Between two consecutive rows the gap should be one interval. What a gap means:
+Read through the site's own ORM (`manage.py shell` in a web task), so any database works.
+Between two consecutive rows the gap should be one interval. What a gap means:
 
 * longer than one and a half intervals: a run came **late**. A stop-first update stops the worker
   (and its beat) for a while: a message beat had sent but the worker had not started is put back
