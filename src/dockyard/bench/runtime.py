@@ -116,6 +116,7 @@ def median_startup(
     timeout: float,
     rounds: int,
     environment: Callable[[], dict[str, str]],
+    name_prefix: str = "dockyard-bench",
     **run: Any,
 ) -> tuple[Container | None, Startup, list[Startup]]:
     """`rounds` starts one after another, each with a new `environment()`; every container but the
@@ -127,7 +128,14 @@ def median_startup(
     for i in range(rounds):
         last = i == rounds - 1
         with contextlib.ExitStack() as one:
-            container, startup = _start(image, stack if last else one, timeout, environment(), run)
+            container, startup = seconds_to_healthy(
+                image,
+                stack if last else one,
+                timeout,
+                environment=environment(),
+                name=containers.unique_name(name_prefix),
+                **run,
+            )
         starts.append(startup)
         if startup.seconds is None:
             return (container if last else None), startup, starts
@@ -140,16 +148,6 @@ def median_startup(
         engine_seconds=round(statistics.median(engine), 2) if engine else None,
     )
     return container, figure, starts
-
-
-def _start(
-    image: str, stack: contextlib.ExitStack, timeout: float, environment: dict[str, str], run: dict[str, Any]
-) -> tuple[Container | None, Startup]:
-    prefix = run.get("name_prefix", "dockyard-bench")
-    options = {k: v for k, v in run.items() if k != "name_prefix"}
-    return seconds_to_healthy(
-        image, stack, timeout, environment=environment, name=containers.unique_name(prefix), **options
-    )
 
 
 def sample_memory(named: dict[str, Container], rounds: int, interval: float) -> MemorySamples:
